@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './project';
+export * from './resolve';
+export * from './samconfig';
+export * from './template';
