@@ -125,6 +125,16 @@ class Evaluator {
         if (!Array.isArray(items) || items.some(isDeferred)) return deferred('Fn::Join');
         return items.map(String).join(String(sep));
       }
+      case 'Fn::Cidr': {
+        const [block, count, bits] = asArray(arg).map((v) => this.value(v));
+        if (typeof block !== 'string') return deferred('Fn::Cidr');
+        return cidrSubnets(block, Number(count), Number(bits), this.where);
+      }
+      case 'Fn::Base64': {
+        // Kept wrapped: the text stays readable for inspection instead of being encoded.
+        const text = this.value(arg);
+        return text === NO_VALUE ? deferred('Fn::Base64') : { 'Fn::Base64': text };
+      }
       case 'Fn::GetAZs':
         return [...this.target.availabilityZones];
       case 'Fn::Sub':
@@ -179,6 +189,22 @@ class Evaluator {
     });
     return unresolved ? { deferred: out } : out;
   }
+}
+
+/** Fn::Cidr: `count` consecutive IPv4 subnets with `hostBits` host bits each, from the start of `block`. */
+export function cidrSubnets(block: string, count: number, hostBits: number, where = 'template'): string[] {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(block);
+  if (!match) throw new UnresolvableError(`Fn::Cidr on "${block}" (not an IPv4 CIDR)`, where);
+  const [, a, b, c, d, prefix] = match.map(Number) as number[];
+  const base = (((a ?? 0) << 24) >>> 0) + ((b ?? 0) << 16) + ((c ?? 0) << 8) + (d ?? 0);
+  const size = 2 ** hostBits;
+  if (32 - hostBits < (prefix ?? 0) || count * size > 2 ** (32 - (prefix ?? 0))) {
+    throw new UnresolvableError(`Fn::Cidr [${block}, ${count}, ${hostBits}] (the block is too small)`, where);
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const n = base + i * size;
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${32 - hostBits}`;
+  });
 }
 
 function asArray(value: Json): Json[] {

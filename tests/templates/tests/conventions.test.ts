@@ -1,0 +1,80 @@
+import { intrinsicName, isObject, type Json } from '@strata/cfn-model';
+import { templates, walk } from './helpers';
+
+const entries = Object.entries(templates);
+
+describe('Templates: conventions', () => {
+  it.each(entries)('%s: the Description starts with the layer name', (name, t) => {
+    const prefix = name === 'root' ? 'Strata root: ' : `Strata ${name} layer: `;
+
+    expect(t.Description?.startsWith(prefix)).toBe(true);
+  });
+
+  it.each(entries)('%s: every parameter is in exactly one group and has a label', (_name, t) => {
+    // Arrange
+    const iface = (t.Metadata?.['AWS::CloudFormation::Interface'] ?? {}) as {
+      ParameterGroups?: { Parameters: string[] }[];
+      ParameterLabels?: Record<string, { default?: string }>;
+    };
+    const grouped = (iface.ParameterGroups ?? []).flatMap((g) => g.Parameters);
+
+    // Assert
+    expect([...grouped].sort()).toEqual(Object.keys(t.Parameters ?? {}).sort());
+    for (const p of Object.keys(t.Parameters ?? {})) expect(iface.ParameterLabels?.[p]?.default).toBeTruthy();
+  });
+
+  it.each(entries)('%s: every constrained parameter has a ConstraintDescription', (_name, t) => {
+    for (const [name, p] of Object.entries(t.Parameters ?? {})) {
+      const constrained =
+        p.AllowedValues !== undefined || p.AllowedPattern !== undefined || p.MinValue !== undefined || p.MaxValue !== undefined;
+      const typed = p.Type.startsWith('AWS::');
+      expect({ name, constrained: constrained || typed }).toEqual({ name, constrained: true });
+      expect({ name, description: Boolean(p.ConstraintDescription) }).toEqual({ name, description: true });
+    }
+  });
+
+  it.each(entries)('%s: optional parameters default to an empty string or a safe value', (_name, t) => {
+    for (const [name, p] of Object.entries(t.Parameters ?? {})) {
+      if (p.AllowedPattern?.startsWith('^$|')) expect({ name, default: p.Default }).toEqual({ name, default: '' });
+    }
+  });
+
+  it.each(entries)('%s: conditions are named Is* or Has*', (_name, t) => {
+    for (const name of Object.keys(t.Conditions ?? {})) expect(name).toMatch(/^(Is|Has)[A-Z]/);
+  });
+
+  it.each(entries)('%s: every output has a Description', (_name, t) => {
+    for (const [name, o] of Object.entries(t.Outputs ?? {})) expect({ name, d: Boolean(o.Description) }).toEqual({ name, d: true });
+  });
+
+  it.each(entries)('%s: every suppression sits on its resource with a reason', (_name, t) => {
+    for (const [id, r] of Object.entries(t.Resources)) {
+      const skips = ((r.Metadata?.checkov as { skip?: { id?: string; comment?: string }[] } | undefined)?.skip ?? []);
+      for (const s of skips) {
+        expect({ id, check: s.id, reason: (s.comment ?? '').length > 20 }).toEqual({ id, check: s.id, reason: true });
+      }
+      const cfnLint = r.Metadata?.['cfn-lint'];
+      expect({ id, cfnLintSuppression: cfnLint }).toEqual({ id, cfnLintSuppression: undefined });
+    }
+    expect(t.Metadata?.['cfn-lint']).toBeUndefined();
+  });
+
+  it.each(entries)('%s: no parameter is NoEcho and no output carries a secret value', (_name, t) => {
+    for (const p of Object.values(t.Parameters ?? {})) expect(p.NoEcho).toBeUndefined();
+    for (const [name, o] of Object.entries(t.Outputs ?? {})) {
+      const text = JSON.stringify(o.Value);
+      expect({ name, secret: /SecretString|MasterUserPassword|resolve:secretsmanager/.test(text) }).toEqual({ name, secret: false });
+    }
+  });
+
+  it.each(entries)('%s: uses only intrinsic functions CloudFormation knows', (_name, t) => {
+    const known = new Set([
+      'Ref', 'Condition', 'Fn::If', 'Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::FindInMap', 'Fn::Select',
+      'Fn::Split', 'Fn::Join', 'Fn::Sub', 'Fn::GetAtt', 'Fn::GetAZs', 'Fn::Cidr', 'Fn::Base64', 'Fn::ImportValue',
+    ]);
+    for (const obj of walk(t as unknown as Json)) {
+      const fn = intrinsicName(obj);
+      if (fn && isObject(obj)) expect(known.has(fn)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import {
+  DEFAULT_TARGET,
+  type Json,
+  type JsonObject,
+  loadProject,
+  loadSamConfig,
+  type Project,
+  type Resource,
+  type ResolvedProject,
+  resolveProject,
+  type Template,
+} from '@strata/cfn-model';
+
+export const REPO = join(__dirname, '..', '..', '..');
+export const project: Project = loadProject(join(REPO, 'template.yaml'));
+export const samconfig = loadSamConfig(join(REPO, 'samconfig.toml'));
+
+/** Every template of the project: the root and each layer, by name. */
+export const templates: Record<string, Template> = {
+  root: project.root,
+  ...Object.fromEntries(project.layers.map((l) => [l.name, l.template])),
+};
+
+export function layer(name: string): Template {
+  const found = project.layers.find((l) => l.name === name);
+  if (!found) throw new Error(`no layer ${name}`);
+  return found.template;
+}
+
+export const TEST_CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+/** The project resolved for a config-env of samconfig.toml (staging and prod with a test certificate). */
+export function environment(env: 'dev' | 'staging' | 'prod', extra: Record<string, string> = {}): ResolvedProject {
+  const config = samconfig[env];
+  if (!config) throw new Error(`samconfig.toml has no ${env}`);
+  const certificate = env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE };
+  return resolveProject(project, { ...config.parameterOverrides, ...certificate, ...extra }, {
+    ...DEFAULT_TARGET,
+    region: 'eu-west-1',
+    availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  });
+}
+
+export function resourcesOf(resolved: ResolvedProject, layerName: string): Record<string, Resource> {
+  const key = `${layerName[0]?.toUpperCase()}${layerName.slice(1)}Stack`;
+  const found = resolved.layers[key];
+  if (!found) throw new Error(`layer ${layerName} not deployed`);
+  return found.resources;
+}
+
+export function ofType(resources: Record<string, Resource>, type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+export function props(resource: Resource | undefined): JsonObject {
+  if (!resource?.Properties) throw new Error('resource has no Properties');
+  return resource.Properties;
+}
+
+/** Depth-first walk over every object in a JSON value. */
+export function* walk(value: Json | undefined): Generator<JsonObject> {
+  if (Array.isArray(value)) for (const v of value) yield* walk(v);
+  else if (value !== null && typeof value === 'object') {
+    yield value;
+    for (const v of Object.values(value)) yield* walk(v);
+  }
+}
+
+/** Policy statements of a policy document, as a flat list. */
+export function statements(document: Json | undefined): JsonObject[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const s = document.Statement;
+  return (Array.isArray(s) ? s : s ? [s] : []).filter(
+    (x): x is JsonObject => x !== null && typeof x === 'object' && !Array.isArray(x),
+  );
+}
+
+export function list(value: Json | undefined): Json[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
