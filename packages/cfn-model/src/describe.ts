@@ -37,7 +37,8 @@ export function summarise(env: string, stackName: string, resolved: ResolvedProj
     'log retention (days)': String(flowLogs.RetentionInDays),
     'WAF on the ALB': count('Compute', 'AWS::WAFv2::WebACL') > 0 ? 'on' : 'off',
     HTTPS: count('Compute', 'AWS::ElasticLoadBalancingV2::Listener') > 1 ? 'on (HTTP redirects)' : 'off (HTTP only)',
-    'Config recorder': count('Compliance', 'AWS::Config::ConfigurationRecorder') > 0 ? 'created' : "account's existing one",
+    'Config recorder':
+      count('Compliance', 'AWS::Config::ConfigurationRecorder') > 0 ? 'created' : "account's existing one",
   };
   return {
     env,

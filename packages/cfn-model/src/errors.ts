@@ -16,7 +16,9 @@ export class MissingParameterError extends Error {
 
 export class UnresolvableError extends Error {
   constructor(what: string, where: string) {
-    super(`cannot resolve ${what} in ${where} without deploying: only parameters, mappings and pseudo parameters are known`);
+    super(
+      `cannot resolve ${what} in ${where} without deploying: only parameters, mappings and pseudo parameters are known`,
+    );
     this.name = 'UnresolvableError';
   }
 }

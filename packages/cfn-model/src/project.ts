@@ -68,7 +68,11 @@ export function resolveProject(
     const ready = pending.find(
       (l) => !done.has(l.logicalId) && (layerDependencies[l.logicalId] ?? []).every((d) => done.has(d)),
     );
-    if (!ready) throw new UnresolvableError('the layer order (the nested stacks depend on each other in a cycle)', project.rootFile);
+    if (!ready)
+      throw new UnresolvableError(
+        'the layer order (the nested stacks depend on each other in a cycle)',
+        project.rootFile,
+      );
     const given = root.resources[ready.logicalId]?.Properties?.Parameters;
     const values: Record<string, Json> = {};
     if (isObject(given)) {

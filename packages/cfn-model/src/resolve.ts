@@ -169,7 +169,8 @@ class Evaluator {
   private findInMap(args: Json[]): Json {
     const [map, top, second] = args.map((a) => this.value(a));
     const value = this.template.Mappings?.[String(map)]?.[String(top)]?.[String(second)];
-    if (value === undefined) throw new UnresolvableError(`Fn::FindInMap [${String(map)}, ${String(top)}, ${String(second)}]`, this.where);
+    if (value === undefined)
+      throw new UnresolvableError(`Fn::FindInMap [${String(map)}, ${String(top)}, ${String(second)}]`, this.where);
     return value;
   }
 

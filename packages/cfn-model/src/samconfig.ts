@@ -26,7 +26,9 @@ export function parseKeyValues(text: string, field: string): Record<string, stri
     consumed = pattern.lastIndex;
   }
   if (text.slice(consumed).trim() !== '') {
-    throw new SamConfigError(`${field}: cannot parse "${text.slice(consumed).trim()}": write Key=Value pairs separated by spaces`);
+    throw new SamConfigError(
+      `${field}: cannot parse "${text.slice(consumed).trim()}": write Key=Value pairs separated by spaces`,
+    );
   }
   return out;
 }
@@ -37,7 +39,9 @@ export function loadSamConfig(file: string): Record<string, DeployConfig> {
   try {
     doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (cause) {
-    throw new SamConfigError(`cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new SamConfigError(`cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
   const envs: Record<string, DeployConfig> = {};
   for (const [env, body] of Object.entries(doc)) {

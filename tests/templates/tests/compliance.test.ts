@@ -61,11 +61,21 @@ describe('Layer: compliance', () => {
 
   it('covers the required AWS Config managed rules, RDS Multi-AZ in prod only', () => {
     const identifiers = (e: typeof prod) =>
-      ofType(resourcesOf(e, 'compliance'), 'AWS::Config::ConfigRule').map(([, x]) => (props(x).Source as JsonObject).SourceIdentifier);
+      ofType(resourcesOf(e, 'compliance'), 'AWS::Config::ConfigRule').map(
+        ([, x]) => (props(x).Source as JsonObject).SourceIdentifier,
+      );
     const required = [
-      'S3_BUCKET_PUBLIC_READ_PROHIBITED', 'S3_BUCKET_PUBLIC_WRITE_PROHIBITED', 'S3_BUCKET_SSL_REQUESTS_ONLY',
-      'RDS_STORAGE_ENCRYPTED', 'INCOMING_SSH_DISABLED', 'ENCRYPTED_VOLUMES', 'CLOUD_TRAIL_ENABLED', 'VPC_FLOW_LOGS_ENABLED',
-      'IAM_PASSWORD_POLICY', 'IAM_ROOT_ACCESS_KEY_CHECK', 'VPC_DEFAULT_SECURITY_GROUP_CLOSED',
+      'S3_BUCKET_PUBLIC_READ_PROHIBITED',
+      'S3_BUCKET_PUBLIC_WRITE_PROHIBITED',
+      'S3_BUCKET_SSL_REQUESTS_ONLY',
+      'RDS_STORAGE_ENCRYPTED',
+      'INCOMING_SSH_DISABLED',
+      'ENCRYPTED_VOLUMES',
+      'CLOUD_TRAIL_ENABLED',
+      'VPC_FLOW_LOGS_ENABLED',
+      'IAM_PASSWORD_POLICY',
+      'IAM_ROOT_ACCESS_KEY_CHECK',
+      'VPC_DEFAULT_SECURITY_GROUP_CLOSED',
     ];
 
     expect(identifiers(prod)).toEqual(expect.arrayContaining([...required, 'RDS_MULTI_AZ_SUPPORT']));
@@ -73,7 +83,7 @@ describe('Layer: compliance', () => {
     expect(identifiers(dev)).not.toContain('RDS_MULTI_AZ_SUPPORT');
   });
 
-  it('creates the recorder (all supported types) where asked and relies on the account\'s own elsewhere', () => {
+  it("creates the recorder (all supported types) where asked and relies on the account's own elsewhere", () => {
     expect(props(r.ConfigRecorder).RecordingGroup).toEqual({ AllSupported: true, IncludeGlobalResourceTypes: true });
     expect(props(r.ConfigDeliveryChannel).S3KmsKeyArn).toBe('<SecurityStack.KeyArn>');
     const s = resourcesOf(staging, 'compliance');
@@ -83,11 +93,16 @@ describe('Layer: compliance', () => {
 
   it('orders every Config rule after the recorder', () => {
     for (const [, rule] of ofType(r, 'AWS::Config::ConfigRule')) expect(rule.DependsOn).toBe('ConfigRecorderReady');
-    expect(r.ConfigRecorderReady?.Metadata).toEqual({ Recorder: { deferred: 'ConfigRecorder' }, DeliveryChannel: { deferred: 'ConfigDeliveryChannel' } });
+    expect(r.ConfigRecorderReady?.Metadata).toEqual({
+      Recorder: { deferred: 'ConfigRecorder' },
+      DeliveryChannel: { deferred: 'ConfigDeliveryChannel' },
+    });
   });
 
   it('encrypts the trail log group with the key and keeps it per environment', () => {
-    expect(props(r.TrailLogGroup)).toEqual(expect.objectContaining({ KmsKeyId: '<SecurityStack.KeyArn>', RetentionInDays: 365 }));
+    expect(props(r.TrailLogGroup)).toEqual(
+      expect.objectContaining({ KmsKeyId: '<SecurityStack.KeyArn>', RetentionInDays: 365 }),
+    );
     expect(props(resourcesOf(staging, 'compliance').TrailLogGroup).RetentionInDays).toBe(90);
   });
 });

@@ -10,18 +10,24 @@ describe('Layer: compute', () => {
   const data = props(r.LaunchTemplate).LaunchTemplateData as JsonObject;
 
   it('requires IMDSv2 with hop limit 1', () => {
-    expect(data.MetadataOptions).toEqual(expect.objectContaining({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 }));
+    expect(data.MetadataOptions).toEqual(
+      expect.objectContaining({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 }),
+    );
   });
 
   it('encrypts the root volume with the environment key and gives instances no public IP', () => {
     const ebs = ((data.BlockDeviceMappings as JsonObject[])[0] as JsonObject).Ebs as JsonObject;
 
     expect(ebs).toEqual(expect.objectContaining({ Encrypted: true, KmsKeyId: '<SecurityStack.KeyArn>' }));
-    expect((data.NetworkInterfaces as JsonObject[])[0]).toEqual(expect.objectContaining({ AssociatePublicIpAddress: false }));
+    expect((data.NetworkInterfaces as JsonObject[])[0]).toEqual(
+      expect.objectContaining({ AssociatePublicIpAddress: false }),
+    );
   });
 
   it('uses the Amazon Linux 2023 arm64 AMI from the public SSM parameter', () => {
-    expect(layer('compute').Parameters?.ImageId?.Default).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+    expect(layer('compute').Parameters?.ImageId?.Default).toBe(
+      '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+    );
   });
 
   it('installs a web server with a real page and a /health endpoint the target group checks', () => {
@@ -47,7 +53,9 @@ describe('Layer: compute', () => {
   });
 
   it('drops invalid header fields and logs to the ALB log bucket', () => {
-    const attrs = Object.fromEntries((props(r.LoadBalancer).LoadBalancerAttributes as JsonObject[]).map((a) => [a.Key, a.Value]));
+    const attrs = Object.fromEntries(
+      (props(r.LoadBalancer).LoadBalancerAttributes as JsonObject[]).map((a) => [a.Key, a.Value]),
+    );
 
     expect(attrs['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
     expect(attrs['access_logs.s3.enabled']).toBe('true');
@@ -57,7 +65,10 @@ describe('Layer: compute', () => {
   it('with a certificate, serves TLS 1.2/1.3 on 443 and redirects 80 to HTTPS', () => {
     expect(props(r.HttpsListener).SslPolicy).toBe('ELBSecurityPolicy-TLS13-1-2-2021-06');
     expect(list(props(r.HttpListener).DefaultActions)[0]).toEqual(
-      expect.objectContaining({ Type: 'redirect', RedirectConfig: expect.objectContaining({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }) }),
+      expect.objectContaining({
+        Type: 'redirect',
+        RedirectConfig: expect.objectContaining({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }),
+      }),
     );
   });
 
@@ -124,15 +135,18 @@ describe('Layer: database', () => {
     ['dev', dev, 'false', 'false', 'Delete', 7],
     ['staging', staging, 'true', 'true', 'Snapshot', 14],
     ['prod', prod, 'true', 'true', 'Snapshot', 35],
-  ] as const)('%s: Multi-AZ %s, deletion protection %s, %s on delete, %i days of backups', (_env, e, multiAz, protection, policy, backups) => {
-    const instance = resourcesOf(e, 'database').DbInstance;
+  ] as const)(
+    '%s: Multi-AZ %s, deletion protection %s, %s on delete, %i days of backups',
+    (_env, e, multiAz, protection, policy, backups) => {
+      const instance = resourcesOf(e, 'database').DbInstance;
 
-    expect(props(instance).MultiAZ).toBe(multiAz);
-    expect(props(instance).DeletionProtection).toBe(protection);
-    expect(instance?.DeletionPolicy).toBe(policy);
-    expect(instance?.UpdateReplacePolicy).toBe(policy);
-    expect(props(instance).BackupRetentionPeriod).toBe(backups);
-  });
+      expect(props(instance).MultiAZ).toBe(multiAz);
+      expect(props(instance).DeletionProtection).toBe(protection);
+      expect(instance?.DeletionPolicy).toBe(policy);
+      expect(instance?.UpdateReplacePolicy).toBe(policy);
+      expect(props(instance).BackupRetentionPeriod).toBe(backups);
+    },
+  );
 
   it('creates the export log groups first, encrypted and with retention', () => {
     expect(r.DbInstance?.DependsOn).toEqual(['ErrorLogGroup', 'SlowQueryLogGroup']);
@@ -142,7 +156,8 @@ describe('Layer: database', () => {
   });
 
   it('sends its alarms and RDS events to the alarm topic', () => {
-    for (const [, a] of ofType(r, 'AWS::CloudWatch::Alarm')) expect(props(a).AlarmActions).toEqual(['<SecurityStack.AlarmTopicArn>']);
+    for (const [, a] of ofType(r, 'AWS::CloudWatch::Alarm'))
+      expect(props(a).AlarmActions).toEqual(['<SecurityStack.AlarmTopicArn>']);
     expect(props(r.DbEventSubscription).SnsTopicArn).toBe('<SecurityStack.AlarmTopicArn>');
   });
 });

@@ -26,7 +26,10 @@ describe('Templates: conventions', () => {
   it.each(entries)('%s: every constrained parameter has a ConstraintDescription', (_name, t) => {
     for (const [name, p] of Object.entries(t.Parameters ?? {})) {
       const constrained =
-        p.AllowedValues !== undefined || p.AllowedPattern !== undefined || p.MinValue !== undefined || p.MaxValue !== undefined;
+        p.AllowedValues !== undefined ||
+        p.AllowedPattern !== undefined ||
+        p.MinValue !== undefined ||
+        p.MaxValue !== undefined;
       const typed = p.Type.startsWith('AWS::');
       expect({ name, constrained: constrained || typed }).toEqual({ name, constrained: true });
       expect({ name, description: Boolean(p.ConstraintDescription) }).toEqual({ name, description: true });
@@ -44,12 +47,13 @@ describe('Templates: conventions', () => {
   });
 
   it.each(entries)('%s: every output has a Description', (_name, t) => {
-    for (const [name, o] of Object.entries(t.Outputs ?? {})) expect({ name, d: Boolean(o.Description) }).toEqual({ name, d: true });
+    for (const [name, o] of Object.entries(t.Outputs ?? {}))
+      expect({ name, d: Boolean(o.Description) }).toEqual({ name, d: true });
   });
 
   it.each(entries)('%s: every suppression sits on its resource with a reason', (_name, t) => {
     for (const [id, r] of Object.entries(t.Resources)) {
-      const skips = ((r.Metadata?.checkov as { skip?: { id?: string; comment?: string }[] } | undefined)?.skip ?? []);
+      const skips = (r.Metadata?.checkov as { skip?: { id?: string; comment?: string }[] } | undefined)?.skip ?? [];
       for (const s of skips) {
         expect({ id, check: s.id, reason: (s.comment ?? '').length > 20 }).toEqual({ id, check: s.id, reason: true });
       }
@@ -63,14 +67,32 @@ describe('Templates: conventions', () => {
     for (const p of Object.values(t.Parameters ?? {})) expect(p.NoEcho).toBeUndefined();
     for (const [name, o] of Object.entries(t.Outputs ?? {})) {
       const text = JSON.stringify(o.Value);
-      expect({ name, secret: /SecretString|MasterUserPassword|resolve:secretsmanager/.test(text) }).toEqual({ name, secret: false });
+      expect({ name, secret: /SecretString|MasterUserPassword|resolve:secretsmanager/.test(text) }).toEqual({
+        name,
+        secret: false,
+      });
     }
   });
 
   it.each(entries)('%s: uses only intrinsic functions CloudFormation knows', (_name, t) => {
     const known = new Set([
-      'Ref', 'Condition', 'Fn::If', 'Fn::Equals', 'Fn::Not', 'Fn::And', 'Fn::Or', 'Fn::FindInMap', 'Fn::Select',
-      'Fn::Split', 'Fn::Join', 'Fn::Sub', 'Fn::GetAtt', 'Fn::GetAZs', 'Fn::Cidr', 'Fn::Base64', 'Fn::ImportValue',
+      'Ref',
+      'Condition',
+      'Fn::If',
+      'Fn::Equals',
+      'Fn::Not',
+      'Fn::And',
+      'Fn::Or',
+      'Fn::FindInMap',
+      'Fn::Select',
+      'Fn::Split',
+      'Fn::Join',
+      'Fn::Sub',
+      'Fn::GetAtt',
+      'Fn::GetAZs',
+      'Fn::Cidr',
+      'Fn::Base64',
+      'Fn::ImportValue',
     ]);
     for (const obj of walk(t as unknown as Json)) {
       const fn = intrinsicName(obj);

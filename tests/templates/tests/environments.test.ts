@@ -3,7 +3,14 @@ import { environment, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
   it('composes the six layers as nested stacks', () => {
-    expect(project.layers.map((l) => l.name).sort()).toEqual(['compliance', 'compute', 'database', 'network', 'security', 'storage']);
+    expect(project.layers.map((l) => l.name).sort()).toEqual([
+      'compliance',
+      'compute',
+      'database',
+      'network',
+      'security',
+      'storage',
+    ]);
   });
 
   it.each([
@@ -21,7 +28,9 @@ describe('Root: layers and their order', () => {
     const network = project.root.Resources.NetworkStack?.Properties?.Parameters as Record<string, unknown>;
     const database = project.root.Resources.DatabaseStack?.Properties?.Parameters as Record<string, unknown>;
 
-    expect(Object.keys(network)).toEqual(expect.arrayContaining(['AvailabilityZone1', 'AvailabilityZone2', 'AvailabilityZone3']));
+    expect(Object.keys(network)).toEqual(
+      expect.arrayContaining(['AvailabilityZone1', 'AvailabilityZone2', 'AvailabilityZone3']),
+    );
     expect(Object.keys(database)).toEqual(expect.arrayContaining(['EngineVersion', 'ParameterGroupFamily']));
   });
 });
@@ -31,7 +40,10 @@ describe('Root: rules', () => {
     const resolved = environment('prod', { CertificateArn: '' });
 
     expect(resolved.root.ruleViolations).toEqual([
-      { rule: 'CertificateRequiredOutsideDev', description: expect.stringMatching(/^CertificateArn is empty .*pass an ACM certificate ARN/) },
+      {
+        rule: 'CertificateRequiredOutsideDev',
+        description: expect.stringMatching(/^CertificateArn is empty .*pass an ACM certificate ARN/),
+      },
     ]);
   });
 
@@ -51,14 +63,23 @@ describe('samconfig.toml', () => {
     expect(Object.keys(samconfig).sort()).toEqual(['dev', 'local', 'prod', 'staging']);
   });
 
-  it.each(Object.values(samconfig))('$env: tags Environment, Owner, CostCenter and Project, and can expand nested transforms', (config) => {
-    expect(Object.keys(config.tags).sort()).toEqual(['CostCenter', 'Environment', 'Owner', 'Project']);
-    expect(config.capabilities).toEqual(expect.arrayContaining(['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND']));
-    expect(config.parameterOverrides.EnvironmentSuffix).toBe(config.tags.Environment);
-  });
+  it.each(Object.values(samconfig))(
+    '$env: tags Environment, Owner, CostCenter and Project, and can expand nested transforms',
+    (config) => {
+      expect(Object.keys(config.tags).sort()).toEqual(['CostCenter', 'Environment', 'Owner', 'Project']);
+      expect(config.capabilities).toEqual(
+        expect.arrayContaining(['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND']),
+      );
+      expect(config.parameterOverrides.EnvironmentSuffix).toBe(config.tags.Environment);
+    },
+  );
 
   it('asks for confirmation before changing prod only', () => {
-    expect(Object.values(samconfig).filter((c) => c.confirmChangeset).map((c) => c.env)).toEqual(['prod']);
+    expect(
+      Object.values(samconfig)
+        .filter((c) => c.confirmChangeset)
+        .map((c) => c.env),
+    ).toEqual(['prod']);
   });
 
   it('runs local as a dev environment', () => {

@@ -6,8 +6,8 @@ import {
   loadProject,
   loadSamConfig,
   type Project,
-  type Resource,
   type ResolvedProject,
+  type Resource,
   resolveProject,
   type Template,
 } from '@strata/cfn-model';
@@ -34,12 +34,16 @@ export const TEST_CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/
 export function environment(env: 'dev' | 'staging' | 'prod', extra: Record<string, string> = {}): ResolvedProject {
   const config = samconfig[env];
   if (!config) throw new Error(`samconfig.toml has no ${env}`);
-  const certificate = env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE };
-  return resolveProject(project, { ...config.parameterOverrides, ...certificate, ...extra }, {
-    ...DEFAULT_TARGET,
-    region: 'eu-west-1',
-    availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
-  });
+  const certificate: Record<string, string> = env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE };
+  return resolveProject(
+    project,
+    { ...config.parameterOverrides, ...certificate, ...extra },
+    {
+      ...DEFAULT_TARGET,
+      region: 'eu-west-1',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+    },
+  );
 }
 
 export function resourcesOf(resolved: ResolvedProject, layerName: string): Record<string, Resource> {

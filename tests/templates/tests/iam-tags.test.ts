@@ -3,7 +3,9 @@ import { environment, list, ofType, props, statements } from './helpers';
 
 const resolved = [environment('dev'), environment('staging'), environment('prod')];
 const all: [string, Resource][] = resolved.flatMap((e) =>
-  Object.entries(e.layers).flatMap(([layer, t]) => Object.entries(t.resources).map(([id, r]) => [`${layer}.${id}`, r] as [string, Resource])),
+  Object.entries(e.layers).flatMap(([layer, t]) =>
+    Object.entries(t.resources).map(([id, r]) => [`${layer}.${id}`, r] as [string, Resource]),
+  ),
 );
 const unique = [...new Map(all.map(([id, r]) => [id, r])).entries()];
 
@@ -15,7 +17,12 @@ const identityStatements = roles.flatMap(([id, r]) =>
 describe('Identity', () => {
   it('has no IAM statement with a wildcard action', () => {
     for (const [id, s] of identityStatements) {
-      for (const a of list(s.Action)) expect({ id, action: a, wildcard: a === '*' || String(a).endsWith(':*') }).toEqual({ id, action: a, wildcard: false });
+      for (const a of list(s.Action))
+        expect({ id, action: a, wildcard: a === '*' || String(a).endsWith(':*') }).toEqual({
+          id,
+          action: a,
+          wildcard: false,
+        });
     }
   });
 
@@ -32,7 +39,10 @@ describe('Identity', () => {
       for (const s of statements(props(r).AssumeRolePolicyDocument)) {
         const service = (s.Principal as JsonObject).Service as Json;
         if (list(service).every((x) => exempt.has(String(x)))) continue;
-        expect({ id, guarded: JSON.stringify(s.Condition ?? {}).includes('aws:SourceAccount') }).toEqual({ id, guarded: true });
+        expect({ id, guarded: JSON.stringify(s.Condition ?? {}).includes('aws:SourceAccount') }).toEqual({
+          id,
+          guarded: true,
+        });
       }
     }
   });
@@ -40,7 +50,8 @@ describe('Identity', () => {
   it('grants no resource policy to everyone except as an explicit Deny', () => {
     for (const [id, r] of unique.filter(([, x]) => /Policy$/.test(x.Type) && x.Type !== 'AWS::IAM::Policy')) {
       for (const s of statements(props(r).PolicyDocument)) {
-        if (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}') expect({ id, effect: s.Effect }).toEqual({ id, effect: 'Deny' });
+        if (s.Principal === '*' || JSON.stringify(s.Principal) === '{"AWS":"*"}')
+          expect({ id, effect: s.Effect }).toEqual({ id, effect: 'Deny' });
       }
     }
   });
@@ -48,25 +59,44 @@ describe('Identity', () => {
 
 /** Types that take no tags in CloudFormation; every other type in the templates must carry a Name tag. */
 const UNTAGGABLE = new Set([
-  'AWS::KMS::Alias', 'AWS::SNS::TopicPolicy', 'AWS::SNS::Subscription', 'AWS::S3::BucketPolicy',
-  'AWS::EC2::VPCGatewayAttachment', 'AWS::EC2::Route', 'AWS::EC2::SubnetRouteTableAssociation',
-  'AWS::EC2::NetworkAclEntry', 'AWS::EC2::SubnetNetworkAclAssociation', 'AWS::EC2::SecurityGroupIngress',
-  'AWS::EC2::SecurityGroupEgress', 'AWS::IAM::InstanceProfile', 'AWS::AutoScaling::ScalingPolicy',
-  'AWS::WAFv2::WebACLAssociation', 'AWS::WAFv2::LoggingConfiguration', 'AWS::Logs::MetricFilter',
-  'AWS::Config::ConfigurationRecorder', 'AWS::Config::DeliveryChannel', 'AWS::CloudFormation::WaitConditionHandle',
+  'AWS::KMS::Alias',
+  'AWS::SNS::TopicPolicy',
+  'AWS::SNS::Subscription',
+  'AWS::S3::BucketPolicy',
+  'AWS::EC2::VPCGatewayAttachment',
+  'AWS::EC2::Route',
+  'AWS::EC2::SubnetRouteTableAssociation',
+  'AWS::EC2::NetworkAclEntry',
+  'AWS::EC2::SubnetNetworkAclAssociation',
+  'AWS::EC2::SecurityGroupIngress',
+  'AWS::EC2::SecurityGroupEgress',
+  'AWS::IAM::InstanceProfile',
+  'AWS::AutoScaling::ScalingPolicy',
+  'AWS::WAFv2::WebACLAssociation',
+  'AWS::WAFv2::LoggingConfiguration',
+  'AWS::Logs::MetricFilter',
+  'AWS::Config::ConfigurationRecorder',
+  'AWS::Config::DeliveryChannel',
+  'AWS::CloudFormation::WaitConditionHandle',
   'AWS::ElasticLoadBalancingV2::Listener',
   // Tags on alarms and Config rules arrive through the stack tags (Environment, Owner, CostCenter, Project).
-  'AWS::CloudWatch::Alarm', 'AWS::Config::ConfigRule',
+  'AWS::CloudWatch::Alarm',
+  'AWS::Config::ConfigRule',
 ]);
 
 describe('Names and tags', () => {
   it('gives every taggable resource a Name tag that includes the environment suffix', () => {
     for (const [id, r] of unique) {
       if (UNTAGGABLE.has(r.Type)) continue;
-      const raw = r.Type === 'AWS::AutoScaling::AutoScalingGroup' || r.Type === 'AWS::EC2::LaunchTemplate'
-        ? JSON.stringify(props(r))
-        : JSON.stringify((list(props(r).Tags) as JsonObject[]).find((t) => t.Key === 'Name') ?? null);
-      expect({ id, type: r.Type, named: /strata-(dev|staging|prod)|aws-waf-logs-strata-(dev|staging|prod)/.test(raw) }).toEqual({ id, type: r.Type, named: true });
+      const raw =
+        r.Type === 'AWS::AutoScaling::AutoScalingGroup' || r.Type === 'AWS::EC2::LaunchTemplate'
+          ? JSON.stringify(props(r))
+          : JSON.stringify((list(props(r).Tags) as JsonObject[]).find((t) => t.Key === 'Name') ?? null);
+      expect({
+        id,
+        type: r.Type,
+        named: /strata-(dev|staging|prod)|aws-waf-logs-strata-(dev|staging|prod)/.test(raw),
+      }).toEqual({ id, type: r.Type, named: true });
     }
   });
 
@@ -75,7 +105,9 @@ describe('Names and tags', () => {
     const specs = (props(lt).LaunchTemplateData as JsonObject).TagSpecifications as JsonObject[];
 
     for (const spec of specs) {
-      expect((spec.Tags as JsonObject[]).map((t) => t.Key)).toEqual(expect.arrayContaining(['Name', 'Environment', 'Owner', 'CostCenter', 'Project']));
+      expect((spec.Tags as JsonObject[]).map((t) => t.Key)).toEqual(
+        expect.arrayContaining(['Name', 'Environment', 'Owner', 'CostCenter', 'Project']),
+      );
     }
     expect(specs.map((s) => s.ResourceType)).toEqual(['instance', 'volume']);
   });

@@ -39,7 +39,9 @@ describe('Layer: network', () => {
         .filter(([, a]) => tierOf(r[(props(a).SubnetId as { deferred: string }).deferred] as Resource) === 'data')
         .map(([, a]) => JSON.stringify(props(a).RouteTableId)),
     );
-    const routes = ofType(r, 'AWS::EC2::Route').filter(([, x]) => dataTables.has(JSON.stringify(props(x).RouteTableId)));
+    const routes = ofType(r, 'AWS::EC2::Route').filter(([, x]) =>
+      dataTables.has(JSON.stringify(props(x).RouteTableId)),
+    );
 
     // Assert
     expect(dataTables.size).toBe(1);
@@ -57,7 +59,9 @@ describe('Layer: network', () => {
   });
 
   it('has a NACL per tier, associated with every subnet of that tier', () => {
-    const acls = ofType(r, 'AWS::EC2::NetworkAcl').map(([id]) => id).sort();
+    const acls = ofType(r, 'AWS::EC2::NetworkAcl')
+      .map(([id]) => id)
+      .sort();
     const associations = ofType(r, 'AWS::EC2::SubnetNetworkAclAssociation');
 
     expect(acls).toEqual(['AppNetworkAcl', 'DataNetworkAcl', 'PublicNetworkAcl']);
@@ -65,7 +69,9 @@ describe('Layer: network', () => {
   });
 
   it('lets the data tier NACL speak only MySQL with the app tier', () => {
-    const entries = ofType(r, 'AWS::EC2::NetworkAclEntry').filter(([, e]) => JSON.stringify(props(e).NetworkAclId).includes('DataNetworkAcl'));
+    const entries = ofType(r, 'AWS::EC2::NetworkAclEntry').filter(([, e]) =>
+      JSON.stringify(props(e).NetworkAclId).includes('DataNetworkAcl'),
+    );
 
     expect(entries.map(([, e]) => [props(e).Egress, props(e).CidrBlock, props(e).PortRange])).toEqual([
       [false, '10.0.64.0/18', { From: 3306, To: 3306 }],
@@ -73,7 +79,7 @@ describe('Layer: network', () => {
     ]);
   });
 
-  it('logs ALL VPC traffic to an encrypted log group with the environment\'s retention', () => {
+  it("logs ALL VPC traffic to an encrypted log group with the environment's retention", () => {
     const [[, flowLog] = []] = ofType(r, 'AWS::EC2::FlowLog');
 
     expect(props(flowLog).TrafficType).toBe('ALL');
@@ -84,7 +90,7 @@ describe('Layer: network', () => {
   });
 
   describe('security groups', () => {
-    const ingress = [
+    const ingress: (JsonObject & { group: string })[] = [
       ...ofType(r, 'AWS::EC2::SecurityGroup').flatMap(([id, g]) =>
         ((props(g).SecurityGroupIngress as JsonObject[] | undefined) ?? []).map((rule) => ({ group: id, ...rule })),
       ),
@@ -97,7 +103,12 @@ describe('Layer: network', () => {
     it('allows the internet only to the ALB, on 80 and 443', () => {
       const open = ingress.filter((x) => x.CidrIp === '0.0.0.0/0' || x.CidrIpv6 === '::/0');
 
-      expect(open.map((x) => [x.group, x.FromPort]).sort()).toEqual([['AlbSecurityGroup', 443], ['AlbSecurityGroup', 80]].sort());
+      expect(open.map((x) => [x.group, x.FromPort]).sort()).toEqual(
+        [
+          ['AlbSecurityGroup', 443],
+          ['AlbSecurityGroup', 80],
+        ].sort(),
+      );
     });
 
     it('chains ALB -> app -> database by group reference, never by CIDR', () => {
@@ -105,7 +116,9 @@ describe('Layer: network', () => {
       const db = ingress.filter((x) => x.group === 'DatabaseSecurityGroup');
 
       expect(app.map((x) => [x.SourceSecurityGroupId, x.FromPort])).toEqual([[{ deferred: 'AlbSecurityGroup' }, 8080]]);
-      expect(db.map((x) => [x.SourceSecurityGroupId, x.FromPort, x.CidrIp])).toEqual([[{ deferred: 'AppSecurityGroup' }, 3306, undefined]]);
+      expect(db.map((x) => [x.SourceSecurityGroupId, x.FromPort, x.CidrIp])).toEqual([
+        [{ deferred: 'AppSecurityGroup' }, 3306, undefined],
+      ]);
     });
 
     it('opens SSH (22) and RDP (3389) nowhere', () => {
@@ -122,7 +135,12 @@ describe('Layer: network', () => {
 
       expect(egressOf('DatabaseSecurityGroup')).toEqual([expect.objectContaining({ CidrIp: '127.0.0.1/32' })]);
       expect(egressOf('AlbSecurityGroup')).toEqual([expect.objectContaining({ CidrIp: '127.0.0.1/32' })]);
-      expect(ofType(r, 'AWS::EC2::SecurityGroupEgress').map(([, x]) => [props(x).GroupId, props(x).DestinationSecurityGroupId])).toEqual([
+      expect(
+        ofType(r, 'AWS::EC2::SecurityGroupEgress').map(([, x]) => [
+          props(x).GroupId,
+          props(x).DestinationSecurityGroupId,
+        ]),
+      ).toEqual([
         [{ deferred: 'AlbSecurityGroup' }, { deferred: 'AppSecurityGroup' }],
         [{ deferred: 'AppSecurityGroup' }, { deferred: 'DatabaseSecurityGroup' }],
       ]);

@@ -21,12 +21,21 @@ describe('Layer: security', () => {
 
     // Assert
     expect(services.map((s) => JSON.stringify((s.Principal as JsonObject).Service)).sort()).toEqual(
-      ['"cloudtrail.amazonaws.com"', '"cloudtrail.amazonaws.com"', '"cloudwatch.amazonaws.com"', '"config.amazonaws.com"',
-        '"events.rds.amazonaws.com"', '"logs.eu-west-1.amazonaws.com"'].sort(),
+      [
+        '"cloudtrail.amazonaws.com"',
+        '"cloudtrail.amazonaws.com"',
+        '"cloudwatch.amazonaws.com"',
+        '"config.amazonaws.com"',
+        '"events.rds.amazonaws.com"',
+        '"logs.eu-west-1.amazonaws.com"',
+      ].sort(),
     );
     for (const s of services) {
       const condition = JSON.stringify(s.Condition ?? {});
-      expect({ sid: s.Sid, guarded: /aws:SourceAccount|aws:SourceArn|kms:EncryptionContext/.test(condition) }).toEqual({ sid: s.Sid, guarded: true });
+      expect({ sid: s.Sid, guarded: /aws:SourceAccount|aws:SourceArn|kms:EncryptionContext/.test(condition) }).toEqual({
+        sid: s.Sid,
+        guarded: true,
+      });
       expect(list(s.Action).some((a) => a === '*' || a === 'kms:*')).toBe(false);
     }
   });
@@ -49,14 +58,22 @@ describe('Layer: storage', () => {
   const policies = ofType(r, 'AWS::S3::BucketPolicy');
 
   it('has the four log buckets', () => {
-    expect(buckets.map(([id]) => id).sort()).toEqual(['AccessLogsBucket', 'AlbLogsBucket', 'CloudTrailBucket', 'ConfigBucket']);
+    expect(buckets.map(([id]) => id).sort()).toEqual([
+      'AccessLogsBucket',
+      'AlbLogsBucket',
+      'CloudTrailBucket',
+      'ConfigBucket',
+    ]);
   });
 
   it.each(buckets)('%s blocks public access (all four), enforces bucket ownership and versions objects', (_id, b) => {
     const p = props(b);
 
     expect(p.PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
     });
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
@@ -71,10 +88,13 @@ describe('Layer: storage', () => {
 
   it('encrypts the CloudTrail and Config buckets with the key, and the log-delivery targets with SSE-S3 (the only option AWS allows there)', () => {
     const algorithm = (id: string) =>
-      ((((props(r[id]).BucketEncryption as JsonObject).ServerSideEncryptionConfiguration as Json[])[0] as JsonObject)
-        .ServerSideEncryptionByDefault as JsonObject);
+      (((props(r[id]).BucketEncryption as JsonObject).ServerSideEncryptionConfiguration as Json[])[0] as JsonObject)
+        .ServerSideEncryptionByDefault as JsonObject;
 
-    expect(algorithm('CloudTrailBucket')).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: '<SecurityStack.KeyArn>' });
+    expect(algorithm('CloudTrailBucket')).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: '<SecurityStack.KeyArn>',
+    });
     expect(algorithm('ConfigBucket')).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: '<SecurityStack.KeyArn>' });
     expect(algorithm('AlbLogsBucket')).toEqual({ SSEAlgorithm: 'AES256' });
     expect(algorithm('AccessLogsBucket')).toEqual({ SSEAlgorithm: 'AES256' });
@@ -83,7 +103,9 @@ describe('Layer: storage', () => {
   it('gives every bucket a policy that denies requests without TLS', () => {
     const covered = policies.filter(([, p]) =>
       statements(props(p).PolicyDocument).some(
-        (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': false } }),
+        (s) =>
+          s.Effect === 'Deny' &&
+          JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': false } }),
       ),
     );
 
@@ -95,11 +117,13 @@ describe('Layer: storage', () => {
   it('logs every bucket but the access-log target itself to the access-log bucket', () => {
     for (const [id, b] of buckets) {
       if (id === 'AccessLogsBucket') continue;
-      expect((props(b).LoggingConfiguration as JsonObject).DestinationBucketName).toEqual({ deferred: 'AccessLogsBucket' });
+      expect((props(b).LoggingConfiguration as JsonObject).DestinationBucketName).toEqual({
+        deferred: 'AccessLogsBucket',
+      });
     }
   });
 
-  it('lets CloudTrail write only for this environment\'s trail', () => {
+  it("lets CloudTrail write only for this environment's trail", () => {
     const write = statements(props(r.CloudTrailBucketPolicy).PolicyDocument).find((s) => s.Sid === 'CloudTrailWrite');
 
     expect(JSON.stringify(write?.Condition)).toContain(':trail/strata-prod');
@@ -110,9 +134,13 @@ describe('Layer: storage', () => {
     for (const [, b] of ofType(resourcesOf(dev, 'storage'), 'AWS::S3::Bucket')) expect(b.DeletionPolicy).toBe('Delete');
   });
 
-  it('expires log objects after the environment\'s retention', () => {
+  it("expires log objects after the environment's retention", () => {
     const days = (e: typeof dev) =>
-      ((list((props(resourcesOf(e, 'storage').CloudTrailBucket).LifecycleConfiguration as JsonObject).Rules)[0]) as JsonObject).ExpirationInDays;
+      (
+        list(
+          (props(resourcesOf(e, 'storage').CloudTrailBucket).LifecycleConfiguration as JsonObject).Rules,
+        )[0] as JsonObject
+      ).ExpirationInDays;
 
     expect(days(dev)).toBe(14);
     expect(days(prod)).toBe(365);

@@ -95,7 +95,12 @@ describe('Function: resolveTemplate', () => {
 
 describe('Function: cidrSubnets', () => {
   it('cuts consecutive subnets of the given host bits', () => {
-    expect(cidrSubnets('10.0.0.0/16', 4, 14)).toEqual(['10.0.0.0/18', '10.0.64.0/18', '10.0.128.0/18', '10.0.192.0/18']);
+    expect(cidrSubnets('10.0.0.0/16', 4, 14)).toEqual([
+      '10.0.0.0/18',
+      '10.0.64.0/18',
+      '10.0.128.0/18',
+      '10.0.192.0/18',
+    ]);
     expect(cidrSubnets('10.0.64.0/18', 2, 12)).toEqual(['10.0.64.0/20', '10.0.80.0/20']);
   });
 
