@@ -1,0 +1,55 @@
+/** Errors of @strata/custom-resource-runtime. Messages become the FAILED Reason CloudFormation shows. */
+
+export interface PropertyIssue {
+  /** Dotted path of the property, for example `InstanceTypes.1`. */
+  property: string;
+  message: string;
+}
+
+export class PropertyValidationError extends Error {
+  readonly issues: PropertyIssue[];
+
+  constructor(issues: PropertyIssue[]) {
+    super(`invalid properties: ${issues.map((i) => `${i.property}: ${i.message}`).join('; ')}`);
+    this.name = 'PropertyValidationError';
+    this.issues = issues;
+  }
+}
+
+export class UnknownRequestTypeError extends Error {
+  constructor(requestType: unknown) {
+    super(`unknown RequestType ${JSON.stringify(requestType)}: expected Create, Update or Delete`);
+    this.name = 'UnknownRequestTypeError';
+  }
+}
+
+export class MalformedEventError extends Error {
+  constructor(field: string) {
+    super(`the event has no ${field}: it does not come from CloudFormation`);
+    this.name = 'MalformedEventError';
+  }
+}
+
+export class ResponseDeliveryError extends Error {
+  readonly attempts: number;
+
+  constructor(attempts: number, options: { cause?: unknown }) {
+    super(`could not deliver the response to CloudFormation after ${attempts} attempt(s): ${describe(options.cause)}`, options);
+    this.name = 'ResponseDeliveryError';
+    this.attempts = attempts;
+  }
+}
+
+export class HttpStatusError extends Error {
+  readonly statusCode: number;
+
+  constructor(statusCode: number, body: string) {
+    super(`the ResponseURL answered HTTP ${statusCode}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    this.name = 'HttpStatusError';
+    this.statusCode = statusCode;
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './handler';
+export * from './logger';
+export * from './properties';
+export * from './response';
+export * from './transport';
