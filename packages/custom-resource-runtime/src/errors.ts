@@ -34,7 +34,10 @@ export class ResponseDeliveryError extends Error {
   readonly attempts: number;
 
   constructor(attempts: number, options: { cause?: unknown }) {
-    super(`could not deliver the response to CloudFormation after ${attempts} attempt(s): ${describe(options.cause)}`, options);
+    super(
+      `could not deliver the response to CloudFormation after ${attempts} attempt(s): ${describe(options.cause)}`,
+      options,
+    );
     this.name = 'ResponseDeliveryError';
     this.attempts = attempts;
   }

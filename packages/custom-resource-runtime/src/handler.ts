@@ -128,7 +128,11 @@ export function customResourceHandler<P, D extends ResponseData>(
         ? `${FAILED_CREATE_PREFIX}${event.RequestId}`
         : event.PhysicalResourceId;
 
-    const answer = (status: Status, physicalResourceId: string, extra: { reason?: string; data?: D; noEcho?: boolean } = {}) => {
+    const answer = (
+      status: Status,
+      physicalResourceId: string,
+      extra: { reason?: string; data?: D; noEcho?: boolean } = {},
+    ) => {
       if (delivery) return delivery;
       const body: ResponseBody = {
         Status: status,
@@ -168,10 +172,15 @@ export function customResourceHandler<P, D extends ResponseData>(
     const deadline = new Promise<void>((resolve) => {
       deadlineAnswered = resolve;
     });
-    const timer = setTimeout(() => {
-      abort.abort();
-      void answer('FAILED', currentId(), { reason: `${resource.name} timed out while ${phase}` }).then(deadlineAnswered);
-    }, Math.max(0, remaining - margin(remaining)));
+    const timer = setTimeout(
+      () => {
+        abort.abort();
+        void answer('FAILED', currentId(), { reason: `${resource.name} timed out while ${phase}` }).then(
+          deadlineAnswered,
+        );
+      },
+      Math.max(0, remaining - margin(remaining)),
+    );
 
     const ctx: InvocationContext = {
       event,
@@ -228,7 +237,10 @@ async function run<P, D extends ResponseData>(
       }
       ctx.phase('updating');
       const result = await resource.update(properties, old, ctx);
-      return { ...result, physicalResourceId: result.physicalResourceId ?? event.PhysicalResourceId ?? stablePhysicalId(event) };
+      return {
+        ...result,
+        physicalResourceId: result.physicalResourceId ?? event.PhysicalResourceId ?? stablePhysicalId(event),
+      };
     }
     case 'Delete': {
       const physicalResourceId = event.PhysicalResourceId ?? stablePhysicalId(event);

@@ -7,13 +7,21 @@ import { PropertyValidationError } from './errors';
  */
 export const cfn = {
   boolean: () =>
-    z.union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' }).transform((v) => v === true || v === 'true'),
+    z
+      .union([z.boolean(), z.enum(['true', 'false'])], { error: 'must be true or false' })
+      .transform((v) => v === true || v === 'true'),
 
   integer: (min: number, max: number) =>
     z
       .union([z.number(), z.string().regex(/^-?\d+$/, { error: `must be a whole number from ${min} to ${max}` })])
       .transform(Number)
-      .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` })),
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(min, { error: `must be at least ${min}` })
+          .max(max, { error: `must be at most ${max}` }),
+      ),
 
   /** A list given as a YAML list or as one comma-separated string. */
   stringList: (item: z.ZodString, options: { min?: number; max?: number } = {}) =>

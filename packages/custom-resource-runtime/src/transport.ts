@@ -66,7 +66,10 @@ export interface DeliveryOptions {
 }
 
 const retryable = (error: unknown) =>
-  !(error instanceof HttpStatusError) || error.statusCode >= 500 || error.statusCode === 429 || error.statusCode === 408;
+  !(error instanceof HttpStatusError) ||
+  error.statusCode >= 500 ||
+  error.statusCode === 429 ||
+  error.statusCode === 408;
 
 /**
  * PUTs the response, retrying network errors, timeouts and 5xx/429 with exponential backoff and full jitter.
@@ -79,7 +82,12 @@ export async function deliver(url: string, body: string, options: DeliveryOption
   for (let attempt = 1; attempt <= options.attempts; attempt += 1) {
     try {
       const status = await options.put(target, body, options.perAttemptTimeoutMs);
-      options.logger.info('response delivered', { responseUrl: redactUrl(url), status, attempt, bytes: Buffer.byteLength(body) });
+      options.logger.info('response delivered', {
+        responseUrl: redactUrl(url),
+        status,
+        attempt,
+        bytes: Buffer.byteLength(body),
+      });
       return attempt;
     } catch (error) {
       lastError = error;

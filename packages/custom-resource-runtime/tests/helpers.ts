@@ -1,6 +1,8 @@
 import type { CustomResourceEvent, LambdaContext, Logger, Put } from '../src';
+import { HttpStatusError } from '../src/errors';
 
-export const RESPONSE_URL = 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Astack/req?X-Amz-Signature=secret123&X-Amz-Credential=AKIA';
+export const RESPONSE_URL =
+  'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Astack/req?X-Amz-Signature=secret123&X-Amz-Credential=AKIA';
 
 export function event(overrides: Partial<CustomResourceEvent> = {}): CustomResourceEvent {
   return {
@@ -10,7 +12,11 @@ export function event(overrides: Partial<CustomResourceEvent> = {}): CustomResou
     RequestId: 'req-1',
     LogicalResourceId: 'Zones',
     ResourceType: 'Custom::Thing',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f', ServiceTimeout: '300', Count: '2' },
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+      ServiceTimeout: '300',
+      Count: '2',
+    },
     ...overrides,
   };
 }
@@ -33,10 +39,7 @@ export function recorder(outcomes: (number | Error)[] = []): { put: Put; sent: S
     sent.push({ url: url.toString(), body, at: Date.now() });
     const outcome = outcomes[sent.length - 1] ?? 200;
     if (outcome instanceof Error) throw outcome;
-    if (outcome >= 300) {
-      const { HttpStatusError } = await import('../src/errors');
-      throw new HttpStatusError(outcome, 'nope');
-    }
+    if (outcome >= 300) throw new HttpStatusError(outcome, 'nope');
     return outcome;
   };
   return { put, sent };

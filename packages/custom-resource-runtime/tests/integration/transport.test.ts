@@ -25,7 +25,12 @@ function collector(received: Received[], statuses: number[] = []) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), url: req.url ?? '' });
+      received.push({
+        method: req.method ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        url: req.url ?? '',
+      });
       res.statusCode = statuses[received.length - 1] ?? 200;
       res.end();
     });
@@ -64,16 +69,35 @@ describe('Integration: the response PUT over real sockets', () => {
       expect(last.url).toBe('/bucket/key?X-Amz-Signature=s');
       expect(last.headers['content-type']).toBe('');
       expect(Number(last.headers['content-length'])).toBe(Buffer.byteLength(last.body));
-      expect(JSON.parse(last.body)).toEqual(expect.objectContaining({ Status: 'SUCCESS', Data: { Greeting: 'grüße 🦆' } }));
+      expect(JSON.parse(last.body)).toEqual(
+        expect.objectContaining({ Status: 'SUCCESS', Data: { Greeting: 'grüße 🦆' } }),
+      );
     });
   });
 
   describe('when the ResponseURL is https://', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'));
     const received: Received[] = [];
     const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, collector(received));

@@ -42,7 +42,12 @@ describe('Function: customResourceHandler', () => {
       // Assert
       expect(sent).toHaveLength(1);
       expect(sent[0]?.url).toBe(RESPONSE_URL);
-      expect(body()).toEqual({ Status: 'SUCCESS', PhysicalResourceId: stablePhysicalId(BASE), ...BASE, Data: { Names: 'n2' } });
+      expect(body()).toEqual({
+        Status: 'SUCCESS',
+        PhysicalResourceId: stablePhysicalId(BASE),
+        ...BASE,
+        Data: { Names: 'n2' },
+      });
     });
 
     it('derives the same physical ID for the same stack and logical ID', () => {
@@ -53,12 +58,19 @@ describe('Function: customResourceHandler', () => {
 
   describe('when Create throws', () => {
     it('answers FAILED with the message and the failed-create marker', async () => {
-      const { handler, sent, body } = setup(resource({ create: async () => Promise.reject(new Error('no zone offers t4g.small')) }));
+      const { handler, sent, body } = setup(
+        resource({ create: async () => Promise.reject(new Error('no zone offers t4g.small')) }),
+      );
 
       await handler(event(), context());
 
       expect(sent).toHaveLength(1);
-      expect(body()).toEqual({ Status: 'FAILED', Reason: 'no zone offers t4g.small', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`, ...BASE });
+      expect(body()).toEqual({
+        Status: 'FAILED',
+        Reason: 'no zone offers t4g.small',
+        PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`,
+        ...BASE,
+      });
     });
   });
 
@@ -66,7 +78,10 @@ describe('Function: customResourceHandler', () => {
     it('keeps the existing physical ID so CloudFormation does not think it was replaced', async () => {
       const { handler, body } = setup(resource({ update: async () => Promise.reject(new Error('boom')) }));
 
-      await handler(event({ RequestType: 'Update', PhysicalResourceId: 'Zones-1', OldResourceProperties: { Count: '2' } }), context());
+      await handler(
+        event({ RequestType: 'Update', PhysicalResourceId: 'Zones-1', OldResourceProperties: { Count: '2' } }),
+        context(),
+      );
 
       expect(body()).toEqual({ Status: 'FAILED', Reason: 'boom', PhysicalResourceId: 'Zones-1', ...BASE });
     });
@@ -79,7 +94,15 @@ describe('Function: customResourceHandler', () => {
       const { handler, body } = setup(resource({ update }));
 
       // Act
-      await handler(event({ RequestType: 'Update', PhysicalResourceId: 'Zones-1', ResourceProperties: { Count: '3' }, OldResourceProperties: { Count: '2' } }), context());
+      await handler(
+        event({
+          RequestType: 'Update',
+          PhysicalResourceId: 'Zones-1',
+          ResourceProperties: { Count: '3' },
+          OldResourceProperties: { Count: '2' },
+        }),
+        context(),
+      );
 
       // Assert
       expect(update).toHaveBeenCalledWith({ Count: 3 }, { Count: 2 }, expect.anything());
@@ -93,7 +116,12 @@ describe('Function: customResourceHandler', () => {
 
       await handler(event({ ResourceProperties: { Count: '9' } }), context());
 
-      expect(body()).toEqual({ Status: 'FAILED', Reason: 'invalid properties: Count: must be at most 6', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`, ...BASE });
+      expect(body()).toEqual({
+        Status: 'FAILED',
+        Reason: 'invalid properties: Count: must be at most 6',
+        PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`,
+        ...BASE,
+      });
     });
 
     it('answers FAILED naming an unknown property', async () => {
@@ -119,7 +147,12 @@ describe('Function: customResourceHandler', () => {
 
       await handler({ ...event(), RequestType: 'Rename' }, context());
 
-      expect(body()).toEqual({ Status: 'FAILED', Reason: 'unknown RequestType "Rename": expected Create, Update or Delete', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`, ...BASE });
+      expect(body()).toEqual({
+        Status: 'FAILED',
+        Reason: 'unknown RequestType "Rename": expected Create, Update or Delete',
+        PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`,
+        ...BASE,
+      });
     });
   });
 
@@ -135,7 +168,11 @@ describe('Function: customResourceHandler', () => {
         return { data: { Names: 'late' } };
       };
       const { put, sent } = recorder();
-      const handler = customResourceHandler(resource({ create }), { put, logger: memoryLogger(), deadlineMarginMs: () => 150 });
+      const handler = customResourceHandler(resource({ create }), {
+        put,
+        logger: memoryLogger(),
+        deadlineMarginMs: () => 150,
+      });
       const started = Date.now();
 
       // Act
@@ -147,7 +184,10 @@ describe('Function: customResourceHandler', () => {
       expect(sent).toHaveLength(1);
       expect(sent[0]?.at).toBeLessThan(started + 300);
       expect(JSON.parse(sent[0]?.body ?? '')).toEqual({
-        Status: 'FAILED', Reason: 'Thing timed out while waiting for DescribeAvailabilityZones', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`, ...BASE,
+        Status: 'FAILED',
+        Reason: 'Thing timed out while waiting for DescribeAvailabilityZones',
+        PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-1`,
+        ...BASE,
       });
     });
 
@@ -158,7 +198,11 @@ describe('Function: customResourceHandler', () => {
         return new Promise<never>(() => undefined);
       };
       const { put } = recorder();
-      const handler = customResourceHandler(resource({ create }), { put, logger: memoryLogger(), deadlineMarginMs: () => 150 });
+      const handler = customResourceHandler(resource({ create }), {
+        put,
+        logger: memoryLogger(),
+        deadlineMarginMs: () => 150,
+      });
 
       await handler(event(), context(200));
 
@@ -182,7 +226,9 @@ describe('Function: customResourceHandler', () => {
       await expect(handler(event(), context())).resolves.toBeUndefined();
 
       expect(sent).toHaveLength(5);
-      expect(logger.lines.some((l) => l.level === 'error' && l.message === 'CloudFormation was not answered')).toBe(true);
+      expect(logger.lines.some((l) => l.level === 'error' && l.message === 'CloudFormation was not answered')).toBe(
+        true,
+      );
     });
 
     it('does not retry a 403 (an expired presigned URL will not recover)', async () => {
@@ -196,7 +242,9 @@ describe('Function: customResourceHandler', () => {
 
   describe('when the answer would exceed 4096 bytes', () => {
     it('truncates a long Reason and keeps the JSON valid', async () => {
-      const { handler, sent, body } = setup(resource({ create: async () => Promise.reject(new Error('é'.repeat(10_000))) }));
+      const { handler, sent, body } = setup(
+        resource({ create: async () => Promise.reject(new Error('é'.repeat(10_000))) }),
+      );
 
       await handler(event(), context());
 
@@ -220,10 +268,22 @@ describe('Function: customResourceHandler', () => {
       const r = resource();
       const { handler, body } = setup(r);
 
-      await handler(event({ RequestType: 'Delete', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-0`, ResourceProperties: { Count: 'bad' } }), context());
+      await handler(
+        event({
+          RequestType: 'Delete',
+          PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-0`,
+          ResourceProperties: { Count: 'bad' },
+        }),
+        context(),
+      );
 
       expect(r.delete).not.toHaveBeenCalled();
-      expect(body()).toEqual({ Status: 'SUCCESS', Reason: 'nothing to delete: the create had failed', PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-0`, ...BASE });
+      expect(body()).toEqual({
+        Status: 'SUCCESS',
+        Reason: 'nothing to delete: the create had failed',
+        PhysicalResourceId: `${FAILED_CREATE_PREFIX}req-0`,
+        ...BASE,
+      });
     });
   });
 
@@ -232,7 +292,10 @@ describe('Function: customResourceHandler', () => {
       const r = resource();
       const { handler, body } = setup(r);
 
-      await handler(event({ RequestType: 'Delete', PhysicalResourceId: 'Zones-1', ResourceProperties: { Count: 'bad' } }), context());
+      await handler(
+        event({ RequestType: 'Delete', PhysicalResourceId: 'Zones-1', ResourceProperties: { Count: 'bad' } }),
+        context(),
+      );
 
       expect(r.delete).toHaveBeenCalledWith(undefined, expect.anything());
       expect(body()).toEqual({ Status: 'SUCCESS', PhysicalResourceId: 'Zones-1', ...BASE });
@@ -241,7 +304,9 @@ describe('Function: customResourceHandler', () => {
 
   describe('when the result is NoEcho', () => {
     it('sets NoEcho and keeps the data out of the logs', async () => {
-      const { handler, body, logger } = setup(resource({ create: async () => ({ data: { Names: 'hidden' }, noEcho: true }) }));
+      const { handler, body, logger } = setup(
+        resource({ create: async () => ({ data: { Names: 'hidden' }, noEcho: true }) }),
+      );
 
       await handler(event(), context());
 
@@ -258,7 +323,9 @@ describe('Function: customResourceHandler', () => {
 
       const text = JSON.stringify(logger.lines);
       expect(text).not.toContain('secret123');
-      expect(text).toContain('https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Astack/req?***');
+      expect(text).toContain(
+        'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Astack/req?***',
+      );
     });
   });
 

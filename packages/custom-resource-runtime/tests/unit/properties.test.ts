@@ -9,7 +9,15 @@ const schema = z.strictObject({
 
 describe('Function: parseProperties', () => {
   it('accepts the string forms CloudFormation sends and strips ServiceToken and ServiceTimeout', () => {
-    expect(parseProperties(schema, { ServiceToken: 'arn', ServiceTimeout: '60', Flag: 'true', Count: '2', Types: 't4g.small,t4g.micro' })).toEqual({
+    expect(
+      parseProperties(schema, {
+        ServiceToken: 'arn',
+        ServiceTimeout: '60',
+        Flag: 'true',
+        Count: '2',
+        Types: 't4g.small,t4g.micro',
+      }),
+    ).toEqual({
       Flag: true,
       Count: 2,
       Types: ['t4g.small', 't4g.micro'],
@@ -17,7 +25,11 @@ describe('Function: parseProperties', () => {
   });
 
   it('accepts native values and YAML lists', () => {
-    expect(parseProperties(schema, { Flag: false, Count: 3, Types: ['t4g.small'] })).toEqual({ Flag: false, Count: 3, Types: ['t4g.small'] });
+    expect(parseProperties(schema, { Flag: false, Count: 3, Types: ['t4g.small'] })).toEqual({
+      Flag: false,
+      Count: 3,
+      Types: ['t4g.small'],
+    });
   });
 
   it('names every bad property with its list index', () => {

@@ -11,11 +11,20 @@ function resourceFor(behaviour: Behaviour): CustomResource<{ Count: number }, Re
     if (behaviour.kind === 'throw') throw new Error(behaviour.message);
     return new Promise<never>(() => undefined);
   };
-  return { name: 'Prop', properties: z.strictObject({ Count: cfn.integer(1, 6) }), create: act, update: act, delete: async () => undefined };
+  return {
+    name: 'Prop',
+    properties: z.strictObject({ Count: cfn.integer(1, 6) }),
+    create: act,
+    update: act,
+    delete: async () => undefined,
+  };
 }
 
 const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
-  fc.record({ kind: fc.constant('ok' as const), data: fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 3000 }), { maxKeys: 4 }) }),
+  fc.record({
+    kind: fc.constant('ok' as const),
+    data: fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 3000 }), { maxKeys: 4 }),
+  }),
   fc.record({ kind: fc.constant('throw' as const), message: fc.string({ maxLength: 6000, unit: 'binary' }) }),
   fc.constant({ kind: 'hang' as const }),
 );
@@ -25,15 +34,25 @@ describe('Property: every request gets exactly one valid answer before the deadl
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(fc.constantFrom('Create', 'Update', 'Delete'), fc.string()),
-        fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.string()))),
+        fc.dictionary(
+          fc.string({ maxLength: 12 }),
+          fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.string())),
+        ),
         fc.option(fc.constantFrom('Zones-1', 'strata-failed-create:r0'), { nil: undefined }),
         behaviour,
         async (requestType, properties, physicalId, how) => {
           // Arrange
           const { put, sent } = recorder();
-          const handler = customResourceHandler(resourceFor(how), { put, logger: memoryLogger(), deadlineMarginMs: () => 60 });
+          const handler = customResourceHandler(resourceFor(how), {
+            put,
+            logger: memoryLogger(),
+            deadlineMarginMs: () => 60,
+          });
           const started = Date.now();
-          const ev = { ...event({ ResourceProperties: properties, ...(physicalId ? { PhysicalResourceId: physicalId } : {}) }), RequestType: requestType };
+          const ev = {
+            ...event({ ResourceProperties: properties, ...(physicalId ? { PhysicalResourceId: physicalId } : {}) }),
+            RequestType: requestType,
+          };
 
           // Act
           await handler(ev, context(120));

@@ -1,6 +1,12 @@
 import { encodeResponse, MAX_RESPONSE_BYTES, type ResponseBody } from '../../src';
 
-const base: ResponseBody = { Status: 'FAILED', PhysicalResourceId: 'p', StackId: 's', RequestId: 'r', LogicalResourceId: 'l' };
+const base: ResponseBody = {
+  Status: 'FAILED',
+  PhysicalResourceId: 'p',
+  StackId: 's',
+  RequestId: 'r',
+  LogicalResourceId: 'l',
+};
 
 describe('Function: encodeResponse', () => {
   it('leaves a small response untouched', () => {
