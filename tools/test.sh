@@ -11,6 +11,7 @@ checks=()
 npx turbo run typecheck --output-logs=errors-only && checks+=(typecheck=ok) || checks+=(typecheck=fail)
 npx turbo run lint --output-logs=errors-only && checks+=(lint=ok) || checks+=(lint=fail)
 npx turbo run test --continue --output-logs=errors-only || true
+npx turbo run build --output-logs=errors-only && checks+=(build=ok) || checks+=(build=fail)
 
 mkdir -p .strata/reports
 rm -f .strata/reports/pytest.xml

@@ -10,9 +10,34 @@ const all: [string, Resource][] = resolved.flatMap((e) =>
 const unique = [...new Map(all.map(([id, r]) => [id, r])).entries()];
 
 const roles = unique.filter(([, r]) => r.Type === 'AWS::IAM::Role');
-const identityStatements = roles.flatMap(([id, r]) =>
-  list(props(r).Policies).flatMap((p) => statements((p as JsonObject).PolicyDocument).map((s) => [id, s] as const)),
-);
+const identityStatements = [
+  ...roles.flatMap(([id, r]) =>
+    list(props(r).Policies).flatMap((p) => statements((p as JsonObject).PolicyDocument).map((s) => [id, s] as const)),
+  ),
+  ...unique
+    .filter(
+      ([, r]) =>
+        r.Type === 'AWS::IAM::RolePolicy' || r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy',
+    )
+    .flatMap(([id, r]) => statements(props(r).PolicyDocument).map((s) => [id, s] as const)),
+];
+
+/** Actions AWS authorises only on Resource "*" (no resource-level permissions). */
+const NO_RESOURCE_LEVEL = new Set([
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeSecurityGroupRules',
+  'ec2:DescribeAvailabilityZones',
+  'ec2:DescribeInstanceTypeOfferings',
+  'rds:DescribeDBEngineVersions',
+  'rds:DescribeOrderableDBInstanceOptions',
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeVpcs',
+]);
 
 describe('Identity', () => {
   it('has no IAM statement with a wildcard action', () => {
@@ -26,9 +51,16 @@ describe('Identity', () => {
     }
   });
 
-  it('names the resource in every IAM statement (no Resource: *)', () => {
+  it('names the resource in every IAM statement, except for actions AWS authorises only on *', () => {
+    expect(identityStatements.length).toBeGreaterThan(5);
     for (const [id, s] of identityStatements) {
-      for (const res of list(s.Resource)) expect({ id, resource: res }).not.toEqual({ id, resource: '*' });
+      if (!list(s.Resource).includes('*')) continue;
+      for (const action of list(s.Action))
+        expect({ id, action, resourceLevel: !NO_RESOURCE_LEVEL.has(String(action)) }).toEqual({
+          id,
+          action,
+          resourceLevel: false,
+        });
     }
   });
 
@@ -79,6 +111,8 @@ const UNTAGGABLE = new Set([
   'AWS::Config::DeliveryChannel',
   'AWS::CloudFormation::WaitConditionHandle',
   'AWS::ElasticLoadBalancingV2::Listener',
+  'AWS::IAM::RolePolicy',
+  'AWS::IAM::Policy',
   // Tags on alarms and Config rules arrive through the stack tags (Environment, Owner, CostCenter, Project).
   'AWS::CloudWatch::Alarm',
   'AWS::Config::ConfigRule',
@@ -87,11 +121,13 @@ const UNTAGGABLE = new Set([
 describe('Names and tags', () => {
   it('gives every taggable resource a Name tag that includes the environment suffix', () => {
     for (const [id, r] of unique) {
-      if (UNTAGGABLE.has(r.Type)) continue;
+      if (UNTAGGABLE.has(r.Type) || r.Type.startsWith('Custom::')) continue;
       const raw =
         r.Type === 'AWS::AutoScaling::AutoScalingGroup' || r.Type === 'AWS::EC2::LaunchTemplate'
           ? JSON.stringify(props(r))
-          : JSON.stringify((list(props(r).Tags) as JsonObject[]).find((t) => t.Key === 'Name') ?? null);
+          : r.Type === 'AWS::Serverless::Function'
+            ? JSON.stringify((props(r).Tags as JsonObject | undefined)?.Name ?? null)
+            : JSON.stringify((list(props(r).Tags) as JsonObject[]).find((t) => t.Key === 'Name') ?? null);
       expect({
         id,
         type: r.Type,
