@@ -34,11 +34,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """moto's server on a free loopback port for the whole session; stopped (and its log shown on failure) after."""
+    """moto's server with the local-cloud extensions on a free loopback port for the whole session; stopped (and its log shown on failure) after."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(REPO / ".strata" / "moto-test.log", "w") if (REPO / ".strata").is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen([tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "tools" / "local-cloud")}
+    proc = subprocess.Popen([sys.executable, "-m", "strata_local_cloud", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 30
         while True:

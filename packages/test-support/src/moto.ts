@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const REPO = join(__dirname, '..', '..', '..');
-export const MOTO_SERVER = join(REPO, '.venv', 'bin', 'moto_server');
+const PYTHON = join(REPO, '.venv', 'bin', 'python');
+const LOCAL_CLOUD = join(REPO, 'tools', 'local-cloud');
 
 export interface MotoServer {
   url: string;
@@ -24,12 +25,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts moto's server on a free loopback port and waits until it answers. */
+/**
+ * Starts moto's server with Strata's extensions (tools/local-cloud: the RDS MySQL catalogue, …) on a free
+ * loopback port and waits until it answers.
+ */
 export async function startMotoServer(): Promise<MotoServer> {
-  if (!existsSync(MOTO_SERVER)) throw new Error(`${MOTO_SERVER} is missing: run \`bash tools/setup.sh\` first`);
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run \`bash tools/setup.sh\` first`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(PYTHON, ['-m', 'strata_local_cloud', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    env: { ...process.env, PYTHONPATH: LOCAL_CLOUD },
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
