@@ -75,10 +75,18 @@ export function resolveProject(
       );
     const given = root.resources[ready.logicalId]?.Properties?.Parameters;
     const values: Record<string, Json> = {};
+    const deployTimeParameters = new Set<string>();
     if (isObject(given)) {
-      for (const [name, value] of Object.entries(given)) values[name] = concretise(value, layers);
+      for (const [name, value] of Object.entries(given)) {
+        values[name] = concretise(value, layers);
+        if (typeof values[name] === 'string' && /^<.*>$/.test(values[name])) deployTimeParameters.add(name);
+      }
     }
-    layers[ready.logicalId] = resolveTemplate(ready.template, values, { target, where: ready.file });
+    layers[ready.logicalId] = resolveTemplate(ready.template, values, {
+      target,
+      where: ready.file,
+      deployTimeParameters,
+    });
     done.add(ready.logicalId);
   }
   return { root, layers, layerDependencies };

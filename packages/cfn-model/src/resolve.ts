@@ -1,5 +1,13 @@
 import { MissingParameterError, UnresolvableError } from './errors';
-import { intrinsicName, isObject, type Json, type JsonObject, type Resource, type Template } from './template';
+import {
+  intrinsicName,
+  isObject,
+  type Json,
+  type JsonObject,
+  type Resource,
+  referencedIds,
+  type Template,
+} from './template';
 
 /** What is known about the target without deploying. */
 export interface Target {
@@ -240,7 +248,12 @@ export function parameterValues(template: Template, given: Record<string, Json>,
 export function resolveTemplate(
   template: Template,
   given: Record<string, Json>,
-  options: { target?: Target; where?: string } = {},
+  options: {
+    target?: Target;
+    where?: string;
+    /** Parameters whose value is only known after deployment: rules reading them are not evaluated. */
+    deployTimeParameters?: Set<string>;
+  } = {},
 ): ResolvedTemplate {
   const where = options.where ?? 'template';
   const parameters = parameterValues(template, given, where);
@@ -259,7 +272,9 @@ export function resolveTemplate(
     if (v !== NO_VALUE) outputs[id] = v;
   }
   const ruleViolations: { rule: string; description: string }[] = [];
+  const deployTime = options.deployTimeParameters ?? new Set<string>();
   for (const [rule, body] of Object.entries(template.Rules ?? {})) {
+    if ([...referencedIds(body as unknown as Json)].some((id) => deployTime.has(id))) continue;
     if (body.RuleCondition !== undefined && !ev.truth(body.RuleCondition, `rule ${rule} condition`)) continue;
     for (const assertion of body.Assertions) {
       if (!ev.truth(assertion.Assert, `rule ${rule} assertion`)) {

@@ -1,12 +1,13 @@
-import { resourceDependencies } from '@strata/cfn-model';
-import { environment, project, samconfig } from './helpers';
+import { resolveTemplate, resourceDependencies, type Template } from '@strata/cfn-model';
+import { environment, layer, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
-  it('composes the six layers as nested stacks', () => {
+  it('composes the seven layers as nested stacks', () => {
     expect(project.layers.map((l) => l.name).sort()).toEqual([
       'compliance',
       'compute',
       'database',
+      'discovery',
       'network',
       'security',
       'storage',
@@ -15,23 +16,38 @@ describe('Root: layers and their order', () => {
 
   it.each([
     ['SecurityStack', []],
+    ['DiscoveryStack', ['SecurityStack']],
     ['StorageStack', ['SecurityStack']],
     ['ComplianceStack', ['SecurityStack', 'StorageStack']],
-    ['NetworkStack', ['SecurityStack']],
+    ['NetworkStack', ['DiscoveryStack', 'SecurityStack']],
     ['ComputeStack', ['NetworkStack', 'SecurityStack', 'StorageStack']],
-    ['DatabaseStack', ['NetworkStack', 'SecurityStack']],
+    ['DatabaseStack', ['DiscoveryStack', 'NetworkStack', 'SecurityStack']],
   ])('%s waits only for %j (database never waits for compute, compliance never for network)', (stack, deps) => {
     expect(resourceDependencies(project.root, stack)).toEqual(deps);
   });
 
-  it('passes the AZ names and the engine version to the layers as parameters', () => {
+  it('wires the discovered AZ names and engine version into network and database as parameters', () => {
     const network = project.root.Resources.NetworkStack?.Properties?.Parameters as Record<string, unknown>;
     const database = project.root.Resources.DatabaseStack?.Properties?.Parameters as Record<string, unknown>;
 
-    expect(Object.keys(network)).toEqual(
-      expect.arrayContaining(['AvailabilityZone1', 'AvailabilityZone2', 'AvailabilityZone3']),
+    for (const n of [1, 2, 3]) {
+      expect(network[`AvailabilityZone${n}`]).toEqual({
+        'Fn::GetAtt': ['DiscoveryStack', `Outputs.AvailabilityZone${n}`],
+      });
+    }
+    expect(database.EngineVersion).toEqual({ 'Fn::GetAtt': ['DiscoveryStack', 'Outputs.EngineVersion'] });
+    expect(database.ParameterGroupFamily).toEqual({ 'Fn::GetAtt': ['DiscoveryStack', 'Outputs.ParameterGroupFamily'] });
+  });
+
+  it('asks discovery for the zones and the engine the environment really uses', () => {
+    const discovery = environment('prod').layers.DiscoveryStack?.resources ?? {};
+
+    expect(discovery.AvailabilityZones?.Properties).toEqual(
+      expect.objectContaining({ Count: 3, InstanceTypes: ['m7g.large'], DbInstanceClass: 'db.m7g.large' }),
     );
-    expect(Object.keys(database)).toEqual(expect.arrayContaining(['EngineVersion', 'ParameterGroupFamily']));
+    expect(discovery.EngineVersion?.Properties).toEqual(
+      expect.objectContaining({ MajorVersion: '8.0', InstanceClass: 'db.m7g.large', MultiAz: 'true' }),
+    );
   });
 });
 
@@ -51,10 +67,34 @@ describe('Root: rules', () => {
     expect(environment('dev').root.ruleViolations).toEqual([]);
   });
 
-  it('refuses a parameter group family that does not match the engine version', () => {
-    const resolved = environment('dev', { DbEngineVersion: '8.4.3', DbParameterGroupFamily: 'mysql8.0' });
+  it('refuses, in the database layer deployed alone, a parameter group family that does not match the engine version', () => {
+    const given = {
+      EnvironmentSuffix: 'dev',
+      RetainData: 'false',
+      LogRetentionDays: 14,
+      DataSubnetIds: 'subnet-12345678',
+      DatabaseSecurityGroupId: 'sg-12345678',
+      KmsKeyArn: 'k',
+      AlarmTopicArn: 't',
+      InstanceClass: 'db.t4g.micro',
+      MultiAz: 'false',
+      DeletionProtection: 'false',
+      BackupRetentionDays: 7,
+      AllocatedStorage: 20,
+      MaxAllocatedStorage: 100,
+      EnablePerformanceInsights: 'false',
+    };
+    const database: Template = layer('database');
 
-    expect(resolved.layers.DatabaseStack?.ruleViolations.map((v) => v.rule)).toEqual(['EngineVersionMatchesFamily']);
+    const wrong = resolveTemplate(database, { ...given, EngineVersion: '8.4.3', ParameterGroupFamily: 'mysql8.0' });
+    const right = resolveTemplate(database, { ...given, EngineVersion: '8.4.3', ParameterGroupFamily: 'mysql8.4' });
+
+    expect(wrong.ruleViolations.map((v) => v.rule)).toEqual(['EngineVersionMatchesFamily']);
+    expect(right.ruleViolations).toEqual([]);
+  });
+
+  it('does not judge, before deployment, the engine version discovery will choose', () => {
+    expect(environment('dev').layers.DatabaseStack?.ruleViolations).toEqual([]);
   });
 });
 

@@ -108,3 +108,15 @@ describe('Function: cidrSubnets', () => {
     expect(() => cidrSubnets('10.0.0.0/24', 4, 8)).toThrow(/too small/);
   });
 });
+
+describe('Function: resolveTemplate with deploy-time parameters', () => {
+  it('does not evaluate a rule that reads a value known only after deployment', () => {
+    const resolved = resolveTemplate(
+      template,
+      { Env: 'prod', Zones: '<Other.Zones>' },
+      { deployTimeParameters: new Set(['Zones']) },
+    );
+
+    expect(resolved.ruleViolations).toEqual([]);
+  });
+});
