@@ -10,7 +10,7 @@ stamp() { cat "$@" | sha256sum | cut -c1-16; }
 say() { printf '[setup] %s\n' "$*"; }
 
 # apt packages the tests and the local cloud need (MariaDB backs the TLS verification tests).
-APT_PACKAGES=(${STRATA_APT_PACKAGES:-})
+APT_PACKAGES=(mariadb-server mariadb-client openssl make)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -18,6 +18,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The tests start their own servers on free ports; the packaged service is not needed.
+  $SUDO service mariadb stop >/dev/null 2>&1 || true
 fi
 
 # npm workspace packages.

@@ -1,2 +1,3 @@
+export * from './mariadb';
 export * from './moto';
 export * from './throttle';

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JsonObject, Resource } from '@strata/cfn-model';
-import { environment, list, props } from './helpers';
+import { environment, list, props, REPO } from './helpers';
 
 const prod = environment('prod');
 const customResources: [string, string, Resource, Record<string, Resource>][] = Object.entries(prod.layers).flatMap(
@@ -27,7 +29,17 @@ describe('Custom resources', () => {
 
       expect(timeout).toBeGreaterThan(0);
       expect(timeout).toBeLessThanOrEqual(900);
-      expect(dependsOn.map((d) => all[d]?.Type).sort()).toEqual(['AWS::IAM::RolePolicy', 'AWS::Logs::LogGroup']);
+      expect(dependsOn.map((d) => all[d]?.Type)).toEqual(
+        expect.arrayContaining(['AWS::IAM::RolePolicy', 'AWS::Logs::LogGroup']),
+      );
+      const fn = all[deferredId(props(r).ServiceToken)];
+      const logGroup = deferredId((props(fn).LoggingConfig as JsonObject).LogGroup);
+      const policy = Object.entries(all).find(
+        ([, x]) =>
+          x.Type === 'AWS::IAM::RolePolicy' &&
+          JSON.stringify(props(x).RoleName) === JSON.stringify({ deferred: deferredId(props(fn).Role) }),
+      )?.[0];
+      expect(dependsOn).toEqual(expect.arrayContaining([logGroup, policy]));
     },
   );
 
@@ -54,4 +66,18 @@ describe('Custom resources', () => {
       );
     },
   );
+});
+
+describe('Function builds', () => {
+  const functions = Object.values(environment('prod').layers).flatMap((t) =>
+    Object.entries(t.template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function'),
+  );
+
+  it.each(functions)('%s: its package Makefile has the build target sam build calls', (id, fn) => {
+    const codeUri = String(fn.Properties?.CodeUri ?? '');
+    const makefile = readFileSync(join(REPO, 'nested', codeUri, 'Makefile'), 'utf8');
+
+    expect(fn.Metadata?.BuildMethod).toBe('makefile');
+    expect(makefile).toMatch(new RegExp(`^build-${id}:`, 'm'));
+  });
 });

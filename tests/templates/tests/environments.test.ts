@@ -2,7 +2,7 @@ import { resolveTemplate, resourceDependencies, type Template } from '@strata/cf
 import { environment, layer, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
-  it('composes the seven layers as nested stacks', () => {
+  it('composes the eight layers as nested stacks', () => {
     expect(project.layers.map((l) => l.name).sort()).toEqual([
       'compliance',
       'compute',
@@ -11,6 +11,7 @@ describe('Root: layers and their order', () => {
       'network',
       'security',
       'storage',
+      'verification',
     ]);
   });
 
@@ -22,6 +23,7 @@ describe('Root: layers and their order', () => {
     ['NetworkStack', ['DiscoveryStack', 'SecurityStack']],
     ['ComputeStack', ['NetworkStack', 'SecurityStack', 'StorageStack']],
     ['DatabaseStack', ['DiscoveryStack', 'NetworkStack', 'SecurityStack']],
+    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'NetworkStack', 'SecurityStack']],
   ])('%s waits only for %j (database never waits for compute, compliance never for network)', (stack, deps) => {
     expect(resourceDependencies(project.root, stack)).toEqual(deps);
   });
@@ -47,6 +49,31 @@ describe('Root: layers and their order', () => {
     );
     expect(discovery.EngineVersion?.Properties).toEqual(
       expect.objectContaining({ MajorVersion: '8.0', InstanceClass: 'db.m7g.large', MultiAz: 'true' }),
+    );
+  });
+});
+
+describe('Root: TLS verification per environment', () => {
+  it.each([
+    ['dev', 'report'],
+    ['staging', 'enforce'],
+    ['prod', 'enforce'],
+  ] as const)('%s verifies in %s mode', (env, mode) => {
+    expect(environment(env).layers.VerificationStack?.resources.TlsVerification?.Properties?.Mode).toBe(mode);
+  });
+
+  it('runs the verifier in the private app subnets behind its own group, which only the database admits', () => {
+    const v = environment('prod').layers.VerificationStack?.resources ?? {};
+
+    expect(v.TlsVerificationFunction?.Properties?.VpcConfig).toEqual({
+      SubnetIds: ['<NetworkStack.AppSubnetIds>'],
+      SecurityGroupIds: [{ deferred: 'VerifierSecurityGroup' }],
+    });
+    expect(v.DatabaseFromVerifierIngress?.Properties).toEqual(
+      expect.objectContaining({
+        GroupId: '<NetworkStack.DatabaseSecurityGroupId>',
+        SourceSecurityGroupId: { deferred: 'VerifierSecurityGroup' },
+      }),
     );
   });
 });
