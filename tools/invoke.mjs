@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Runs a built custom-resource function with an event from events/ and prints the response it sent to
+// CloudFormation: `sam local invoke` for machines without Docker.
+//
+//   npm run invoke -- <function> <event.json> [--local-cloud | --endpoint URL] [--region R] [--timeout S]
+//
+// <function> is a package under packages/ (az-discovery, rds-engine-version, default-sg-lockdown,
+// tls-verification). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
+// so the answer is shown here whatever URL the event carries. AWS calls go to --endpoint, to a local cloud
+// started for the run (--local-cloud), or to the account the standard AWS variables point at.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+
+function usage(message) {
+  console.error(
+    `${message}\nusage: npm run invoke -- <function> <event.json> [--local-cloud | --endpoint URL] [--region R] [--timeout S]`,
+  );
+  process.exit(64);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'local-cloud': { type: 'boolean', default: false },
+    endpoint: { type: 'string' },
+    region: { type: 'string', default: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' },
+    timeout: { type: 'string', default: '60' },
+  },
+});
+const [fn, eventFile] = positionals;
+if (!fn || !eventFile) usage('missing <function> or <event.json>');
+const bundle = join(ROOT, 'packages', fn, 'dist', 'index.js');
+if (!existsSync(bundle))
+  usage(`${bundle} does not exist: is "${fn}" a function package, and did you run \`npx turbo run build\`?`);
+let event;
+try {
+  event = JSON.parse(readFileSync(resolve(eventFile), 'utf8'));
+} catch (error) {
+  usage(`cannot read the event ${eventFile}: ${error.message}`);
+}
+
+/** Starts the local cloud (moto with Strata's extensions) on a free port; resolves with its URL. */
+async function startLocalCloud() {
+  const python = join(ROOT, '.venv', 'bin', 'python');
+  if (!existsSync(python)) usage(`${python} is missing: run \`bash tools/setup.sh\` first`);
+  const port = await new Promise((r) => {
+    const s = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => r(p));
+    });
+  });
+  const child = spawn(python, ['-m', 'strata_local_cloud', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+    env: { ...process.env, PYTHONPATH: join(ROOT, 'tools', 'local-cloud') },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i += 1) {
+    try {
+      if ((await fetch(`${url}/moto-api/`)).ok) return { url, stop: () => child.kill('SIGTERM') };
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error('the local cloud did not start');
+}
+
+const cloud = values['local-cloud'] ? await startLocalCloud() : undefined;
+const endpoint = values.endpoint ?? cloud?.url;
+process.env.AWS_REGION = values.region;
+if (endpoint) {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+}
+
+// A listener stands in for CloudFormation's presigned URL and records what the function PUTs.
+const received = [];
+const listener = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    res.end();
+  });
+});
+await new Promise((r) => listener.listen(0, '127.0.0.1', r));
+event.ResponseURL = `http://127.0.0.1:${listener.address().port}/response?X-Amz-Signature=local`;
+
+const deadline = Date.now() + Number(values.timeout) * 1000;
+const { handler } = createRequire(import.meta.url)(bundle);
+try {
+  await handler(event, { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'local-invoke' });
+} finally {
+  listener.close();
+  cloud?.stop();
+}
+
+if (received.length !== 1) {
+  console.error(`the function sent ${received.length} responses; CloudFormation expects exactly one`);
+  process.exit(1);
+}
+const [{ headers, body }] = received;
+const response = JSON.parse(body);
+console.log(
+  `response sent to CloudFormation (${headers['content-length']} bytes${endpoint ? `, AWS at ${endpoint}` : ''}):`,
+);
+console.log(JSON.stringify(response, null, 2));
+process.exit(response.Status === 'SUCCESS' ? 0 : 2);
