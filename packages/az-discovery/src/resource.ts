@@ -1,18 +1,19 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { discoverZones } from './discovery';
 
 export const properties = z.strictObject({
   Count: cfn.integer(1, 6),
   InstanceTypes: cfn.stringList(
-    z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'must be an instance type such as t4g.small' }),
-    { min: 1, max: 10 },
+    cfn.pattern(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an instance type such as t4g.small'),
+    {
+      min: 1,
+      max: 10,
+    },
   ),
-  DbInstanceClass: z
-    .string()
-    .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be a DB instance class such as db.t4g.micro' }),
+  DbInstanceClass: cfn.pattern(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a DB instance class such as db.t4g.micro'),
   Engine: z.enum(['mysql', 'mariadb', 'postgres'], { error: 'must be mysql, mariadb or postgres' }),
 });
 export type Properties = z.infer<typeof properties>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { MalformedEventError, UnknownRequestTypeError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { parseProperties } from './properties';
@@ -48,7 +48,7 @@ export interface Result<D extends ResponseData> {
 export interface CustomResource<P, D extends ResponseData> {
   /** For logs and messages, for example "AvailabilityZones". */
   name: string;
-  properties: z.ZodType<P>;
+  properties: $ZodType<P>;
   create(properties: P, ctx: InvocationContext): Promise<Result<D>>;
   update(properties: P, old: P | undefined, ctx: InvocationContext): Promise<Result<D>>;
   /** Optional: most Strata resources own nothing outside CloudFormation. */

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import https from 'node:https';
 import { HttpStatusError, ResponseDeliveryError } from './errors';
 import type { Logger } from './logger';
 
@@ -13,9 +11,15 @@ export interface PutOptions {
 
 /** A PUT over node's http or https, as the URL says, with the byte length as Content-Length. */
 export function createPut(options: PutOptions = {}): Put {
-  return (url, body, timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
+  return async (url, body, timeoutMs) => {
+    // Loaded when the answer goes out, not at cold start (the SDK clients load https themselves).
+    const transport =
+      url.protocol === 'https:'
+        ? await import('node:https')
+        : url.protocol === 'http:'
+          ? await import('node:http')
+          : undefined;
+    return new Promise((resolve, reject) => {
       if (!transport) {
         reject(new Error(`the ResponseURL scheme ${url.protocol} is neither http: nor https:`));
         return;
@@ -44,6 +48,7 @@ export function createPut(options: PutOptions = {}): Put {
       request.on('error', reject);
       request.end(body);
     });
+  };
 }
 
 /** The ResponseURL without its signature, for logs: `https://host/path?***`. */

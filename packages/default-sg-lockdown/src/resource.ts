@@ -1,12 +1,10 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { CustomResource, InvocationContext } from '@strata/custom-resource-runtime';
-import { z } from 'zod';
+import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
+import * as z from 'zod/mini';
 import { lockDownDefaultSecurityGroup } from './lockdown';
 
 export const properties = z.strictObject({
-  GroupId: z
-    .string()
-    .regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group ID such as sg-0123456789abcdef0' }),
+  GroupId: cfn.pattern(/^sg-[0-9a-f]{8,17}$/, 'must be a security group ID such as sg-0123456789abcdef0'),
 });
 export type Properties = z.infer<typeof properties>;
 export type Data = { GroupId: string; RemovedRules: string };

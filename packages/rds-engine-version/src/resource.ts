@@ -1,23 +1,22 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DowngradeRefusedError } from './errors';
 import { compareVersions, lookUpVersion } from './versions';
 
 export const properties = z.strictObject({
   Engine: z.literal('mysql', { error: 'must be mysql' }),
   MajorVersion: z.enum(['8.0', '8.4'], { error: 'must be 8.0 or 8.4' }),
-  InstanceClass: z
-    .string()
-    .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, { error: 'must be a DB instance class such as db.t4g.micro' }),
+  InstanceClass: cfn.pattern(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, 'must be a DB instance class such as db.t4g.micro'),
   MultiAz: cfn.boolean(),
-  PinnedVersion: z
-    .string()
-    .regex(/^$|^8\.(0|4)\.\d{1,3}$/, { error: 'must be empty or a full version such as 8.0.40' })
-    .optional()
-    .transform((v) => v || undefined),
+  PinnedVersion: z.optional(
+    z.pipe(
+      cfn.pattern(/^$|^8\.(0|4)\.\d{1,3}$/, 'must be empty or a full version such as 8.0.40'),
+      z.transform((v: string) => v || undefined),
+    ),
+  ),
   /** Change it (any value) to look the newest version up again on the next update. */
-  RefreshToken: z.string().max(128, { error: 'must be at most 128 characters' }).optional(),
+  RefreshToken: z.optional(z.string().check(z.maxLength(128, { error: 'must be at most 128 characters' }))),
 });
 export type Properties = z.infer<typeof properties>;
 export type Data = { EngineVersion: string; ParameterGroupFamily: string; MajorVersion: string };

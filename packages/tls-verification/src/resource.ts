@@ -1,22 +1,24 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CheckResult } from './checks';
 import { verify } from './verify';
 
 export const properties = z.strictObject({
-  DbEndpoint: z.string().regex(/^[a-z0-9.-]+$/i, { error: 'must be the database endpoint host name' }),
+  DbEndpoint: cfn.pattern(/^[a-z0-9.-]+$/i, 'must be the database endpoint host name'),
   DbPort: cfn.integer(1, 65535),
-  DbParameterGroupName: z.string().min(1, { error: 'must name the DB parameter group' }),
-  DbSecretArn: z
-    .string()
-    .regex(/^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
-      error: 'must be empty or a Secrets Manager secret ARN',
-    })
-    .optional()
-    .transform((v) => v || undefined),
-  AlbDnsName: z.string().regex(/^[a-z0-9.-]+$/i, { error: 'must be the load balancer DNS name' }),
+  DbParameterGroupName: cfn.pattern(/^[a-zA-Z][a-zA-Z0-9-]*$/, 'must name the DB parameter group'),
+  DbSecretArn: z.optional(
+    z.pipe(
+      cfn.pattern(
+        /^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        'must be empty or a Secrets Manager secret ARN',
+      ),
+      z.transform((v: string) => v || undefined),
+    ),
+  ),
+  AlbDnsName: cfn.pattern(/^[a-z0-9.-]+$/i, 'must be the load balancer DNS name'),
   HttpsEnabled: cfn.boolean(),
   Mode: z.enum(['enforce', 'report'], { error: 'must be enforce or report' }),
 });
@@ -35,12 +37,14 @@ export function toData(results: CheckResult[], mode: string): Data {
 export function tlsVerification(deps: {
   rds: RDSClient;
   secrets: SecretsManagerClient;
-  ca: string[];
+  /** The CA bundle the database certificate must chain to, loaded on first use. */
+  loadCa: () => Promise<string[]>;
 }): CustomResource<Properties, Data> {
   const run = async (p: Properties, ctx: InvocationContext) => {
+    const ca = await deps.loadCa();
     const results = await verify(
       {
-        database: { host: p.DbEndpoint, port: p.DbPort, ca: deps.ca },
+        database: { host: p.DbEndpoint, port: p.DbPort, ca },
         parameterGroupName: p.DbParameterGroupName,
         ...(p.DbSecretArn ? { secretArn: p.DbSecretArn } : {}),
         alb: { dnsName: p.AlbDnsName, httpsEnabled: p.HttpsEnabled },

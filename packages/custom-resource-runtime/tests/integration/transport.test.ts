@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { cfn, createPut, customResourceHandler } from '../../src';
 import { context, event, memoryLogger } from '../helpers';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type CustomResource, cfn, customResourceHandler, FAILED_CREATE_PREFIX, stablePhysicalId } from '../../src';
 import { context, event, memoryLogger, RESPONSE_URL, recorder } from '../helpers';
 

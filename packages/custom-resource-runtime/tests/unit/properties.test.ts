@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { cfn, PropertyValidationError, parseProperties } from '../../src';
 
 const schema = z.strictObject({
   Flag: cfn.boolean(),
   Count: cfn.integer(1, 3),
-  Types: cfn.stringList(z.string().regex(/^t4g\./, { error: 'must be a t4g type' }), { min: 1 }),
+  Types: cfn.stringList(cfn.pattern(/^t4g\./, 'must be a t4g type'), { min: 1 }),
 });
 
 describe('Function: parseProperties', () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type CustomResource, cfn, customResourceHandler } from '../../src';
 import { context, event, memoryLogger, recorder } from '../helpers';
 

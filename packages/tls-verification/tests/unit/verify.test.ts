@@ -112,7 +112,7 @@ describe('Function: handler (Custom::TlsVerification)', () => {
       return 200;
     };
     const handler = customResourceHandler(
-      tlsVerification({ rds: new RDSClient({}), secrets: new SecretsManagerClient({}), ca: ['x'] }),
+      tlsVerification({ rds: new RDSClient({}), secrets: new SecretsManagerClient({}), loadCa: async () => ['x'] }),
       { put, logger },
     );
 
