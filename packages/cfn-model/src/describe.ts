@@ -39,6 +39,7 @@ export function summarise(env: string, stackName: string, resolved: ResolvedProj
     HTTPS: count('Compute', 'AWS::ElasticLoadBalancingV2::Listener') > 1 ? 'on (HTTP redirects)' : 'off (HTTP only)',
     'Config recorder':
       count('Compliance', 'AWS::Config::ConfigurationRecorder') > 0 ? 'created' : "account's existing one",
+    'TLS verification after deploy': String(of('Verification')?.resources.TlsVerification?.Properties?.Mode ?? 'none'),
   };
   return {
     env,
