@@ -4,7 +4,7 @@
 // Init = wall time of require() in a fresh Node process, median of RUNS processes, alternating function
 // and floor so machine noise hits both alike. Budget: init within 1.2x of the floor.
 //
-//   npm run bench:custom-resources            (builds first; RUNS=25 by default)
+//   npm run bench:custom-resources [-- --runs N]      (builds first; 41 runs by default)
 //
 // Writes bench/results/custom-resources.json and prints the Markdown table the README shows.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,7 +15,8 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const RUNS = Number(process.env.RUNS ?? 25);
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 41;
 const BUDGET = 1.2;
 const FUNCTIONS = {
   'az-discovery': ['EC2Client:@aws-sdk/client-ec2', 'RDSClient:@aws-sdk/client-rds'],

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makePki } from '@strata/test-support';
 import * as z from 'zod/mini';
 import { cfn, createPut, customResourceHandler } from '../../src';
 import { context, event, memoryLogger } from '../helpers';
@@ -76,31 +75,13 @@ describe('Integration: the response PUT over real sockets', () => {
   });
 
   describe('when the ResponseURL is https://', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const cert = readFileSync(join(dir, 'cert.pem'));
+    const pki = makePki();
+    const cert = pki.ca;
     const received: Received[] = [];
-    const server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, collector(received));
+    const server = https.createServer(
+      { key: readFileSync(join(pki.dir, 'server.key')), cert: readFileSync(join(pki.dir, 'server.pem')) },
+      collector(received),
+    );
     let port = 0;
 
     beforeAll(async () => {
