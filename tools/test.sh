@@ -1,20 +1,30 @@
 #!/usr/bin/env bash
 # Every test Strata has: set-up, then typecheck, lint and the jest suites (turbo, cached on real inputs),
-# then the Python suites (policy gates, policy-rule fixtures, packaging and local-cloud integration), then
-# one summary line `N passed, N failed` summed over all of them.
+# the build, then the Python suites (policy gates, policy-rule fixtures, packaging, the functions against
+# the local cloud), then one summary line `N passed, N failed` summed over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
+phase() { printf '[test] %-10s %4ss\n' "$1" "$((SECONDS - mark))"; mark=$SECONDS; }
+mark=$SECONDS
 bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+phase setup
 export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 checks=()
 npx turbo run typecheck --output-logs=errors-only && checks+=(typecheck=ok) || checks+=(typecheck=fail)
+phase typecheck
 npx turbo run lint --output-logs=errors-only && checks+=(lint=ok) || checks+=(lint=fail)
+phase lint
 npx turbo run test --continue --output-logs=errors-only || true
+phase jest
 npx turbo run build --output-logs=errors-only && checks+=(build=ok) || checks+=(build=fail)
+phase build
 
 mkdir -p .strata/reports
 rm -f .strata/reports/pytest.xml
 .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=.strata/reports/pytest.xml || true
+phase pytest
+printf '[test] %-10s %4ss\n' total "$((SECONDS - started))"
 
 node tools/summarize.mjs "${checks[@]}"
