@@ -153,3 +153,15 @@ describe('Layer: network', () => {
     });
   });
 });
+
+describe('Layer: network alarms', () => {
+  it.each([
+    ['dev', dev, 1],
+    ['prod', prod, 3],
+  ] as const)('%s: alarms on each of its %i NAT gateways, to the topic', (_env, e, nats) => {
+    const alarms = ofType(resourcesOf(e, 'network'), 'AWS::CloudWatch::Alarm');
+
+    expect(alarms).toHaveLength(nats * 2);
+    for (const [, a] of alarms) expect(props(a).AlarmActions).toEqual(['<SecurityStack.AlarmTopicArn>']);
+  });
+});
