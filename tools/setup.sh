@@ -42,5 +42,12 @@ venv() {
     echo "$want" > "$dir/.strata-stamp"
   fi
 }
-venv .venv tools/requirements.txt tools/constraints.txt
-venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt
+# The two are independent: build them side by side (each mostly waits on downloads and unpacking).
+venv .venv tools/requirements.txt tools/constraints.txt &
+main_venv=$!
+venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt &
+checkov_venv=$!
+status=0
+wait "$main_venv" || status=$?
+wait "$checkov_venv" || status=$?
+[ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
