@@ -1,9 +1,9 @@
-// Bundles the describe CLI (used by the main-job command) into one file for Node 20+.
+// Bundles the CLIs (describe: the main-job summary; deploy-path: the deploy critical path) for Node 20+.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/describe.ts'],
-  outfile: 'dist/describe.js',
+  entryPoints: ['src/describe.ts', 'src/deploy-path.ts'],
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',

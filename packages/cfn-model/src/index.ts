@@ -1,3 +1,4 @@
+export * from './critical-path';
 export * from './errors';
 export * from './project';
 export * from './resolve';
