@@ -191,7 +191,11 @@ export function longestPath(graph: Map<string, GraphNode>): CriticalPath {
 export function updateImpact(resolved: ResolvedProject): Record<string, string[]> {
   const consumers: Record<string, Set<string>> = {};
   for (const [layer, deps] of Object.entries(resolved.layerDependencies)) {
-    for (const d of deps) (consumers[d] ??= new Set()).add(layer);
+    for (const d of deps) {
+      const set = consumers[d] ?? new Set<string>();
+      set.add(layer);
+      consumers[d] = set;
+    }
   }
   const impact: Record<string, string[]> = {};
   for (const layer of Object.keys(resolved.layers)) {

@@ -30,7 +30,7 @@ export function summarise(env: string, stackName: string, resolved: ResolvedProj
   const flowLogs = of('Network')?.resources.FlowLogGroup?.Properties ?? {};
   const choices: Record<string, string> = {
     'availability zones': String(count('Network', 'AWS::EC2::Subnet') / 3),
-    'NAT gateways': String(count('Network', 'AWS::EC2::NatGateway')),
+    'NAT gateways': String(count('Egress', 'AWS::EC2::NatGateway')),
     'app instances (min-max)': `${String(asg.MinSize)}-${String(asg.MaxSize)} x ${String((lt as Record<string, unknown> | undefined)?.InstanceType)}`,
     database: `${String(db?.Properties?.DBInstanceClass)}, Multi-AZ ${String(db?.Properties?.MultiAZ)}`,
     'deletion protection / DB on delete': `${String(db?.Properties?.DeletionProtection)} / ${String(db?.DeletionPolicy)}`,

@@ -118,6 +118,9 @@ class Evaluator {
         const items = this.value(list ?? null);
         const i = Number(this.value(index ?? null));
         if (isDeferred(items)) return deferred(`Fn::Select[${i}]`);
+        // A list known only after deployment (a nested-stack output placeholder): any item is that value.
+        if (Array.isArray(items) && items.length === 1 && typeof items[0] === 'string' && /^<.*>$/.test(items[0]))
+          return items[0];
         const picked = Array.isArray(items) ? items[i] : undefined;
         if (picked === undefined) throw new UnresolvableError(`Fn::Select index ${i}`, this.where);
         return picked;

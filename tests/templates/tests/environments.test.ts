@@ -2,12 +2,13 @@ import { resolveTemplate, resourceDependencies, type Template } from '@strata/cf
 import { environment, layer, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
-  it('composes the eight layers as nested stacks', () => {
+  it('composes the nine layers as nested stacks', () => {
     expect(project.layers.map((l) => l.name).sort()).toEqual([
       'compliance',
       'compute',
       'database',
       'discovery',
+      'egress',
       'network',
       'security',
       'storage',
@@ -21,9 +22,10 @@ describe('Root: layers and their order', () => {
     ['StorageStack', ['SecurityStack']],
     ['ComplianceStack', ['SecurityStack', 'StorageStack']],
     ['NetworkStack', ['DiscoveryStack', 'SecurityStack']],
-    ['ComputeStack', ['NetworkStack', 'SecurityStack', 'StorageStack']],
+    ['EgressStack', ['NetworkStack', 'SecurityStack']],
+    ['ComputeStack', ['EgressStack', 'NetworkStack', 'SecurityStack', 'StorageStack']],
     ['DatabaseStack', ['DiscoveryStack', 'NetworkStack', 'SecurityStack']],
-    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'NetworkStack', 'SecurityStack']],
+    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'EgressStack', 'NetworkStack', 'SecurityStack']],
   ])('%s waits only for %j (database never waits for compute, compliance never for network)', (stack, deps) => {
     expect(resourceDependencies(project.root, stack)).toEqual(deps);
   });

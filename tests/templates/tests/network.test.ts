@@ -25,11 +25,17 @@ describe('Layer: network', () => {
     expect(subnets.filter(([, s]) => tierOf(s) === 'public')).toHaveLength(azs);
     expect(subnets.filter(([, s]) => tierOf(s) === 'app')).toHaveLength(azs);
     expect(subnets.filter(([, s]) => tierOf(s) === 'data')).toHaveLength(azs);
-    expect(ofType(net, 'AWS::EC2::NatGateway')).toHaveLength(nats);
+    expect(ofType(resourcesOf(e, 'egress'), 'AWS::EC2::NatGateway')).toHaveLength(nats);
+    expect(ofType(net, 'AWS::EC2::NatGateway')).toHaveLength(0);
   });
 
   it('places no subnet in a mode that hands out public IPs', () => {
     for (const [, s] of ofType(r, 'AWS::EC2::Subnet')) expect(props(s).MapPublicIpOnLaunch).toBe(false);
+  });
+
+  it('leaves the database layer out of the wait for the NAT gateways (they live in the egress layer)', () => {
+    expect(environment('prod').layerDependencies.DatabaseStack).not.toContain('EgressStack');
+    expect(ofType(r, 'AWS::EC2::Route').map(([id]) => id)).toEqual(['PublicInternetRoute']);
   });
 
   it('routes the data tier nowhere: its route table has no route at all', () => {
@@ -50,7 +56,7 @@ describe('Layer: network', () => {
 
   it('sends each app AZ through its own NAT in prod and through the shared one in dev', () => {
     const natOf = (e: typeof prod) =>
-      ofType(resourcesOf(e, 'network'), 'AWS::EC2::Route')
+      ofType(resourcesOf(e, 'egress'), 'AWS::EC2::Route')
         .filter(([id]) => id.startsWith('AppNatRoute'))
         .map(([, x]) => (props(x).NatGatewayId as { deferred: string }).deferred);
 
@@ -154,12 +160,12 @@ describe('Layer: network', () => {
   });
 });
 
-describe('Layer: network alarms', () => {
+describe('Layer: egress alarms', () => {
   it.each([
     ['dev', dev, 1],
     ['prod', prod, 3],
   ] as const)('%s: alarms on each of its %i NAT gateways, to the topic', (_env, e, nats) => {
-    const alarms = ofType(resourcesOf(e, 'network'), 'AWS::CloudWatch::Alarm');
+    const alarms = ofType(resourcesOf(e, 'egress'), 'AWS::CloudWatch::Alarm');
 
     expect(alarms).toHaveLength(nats * 2);
     for (const [, a] of alarms) expect(props(a).AlarmActions).toEqual(['<SecurityStack.AlarmTopicArn>']);

@@ -120,3 +120,18 @@ describe('Function: resolveTemplate with deploy-time parameters', () => {
     expect(resolved.ruleViolations).toEqual([]);
   });
 });
+
+describe('Function: resolveTemplate with a list known only after deployment', () => {
+  it('selects the placeholder itself, keeping where the value comes from', () => {
+    const t = parseTemplate(`
+Parameters:
+  Ids: { Type: CommaDelimitedList }
+Resources:
+  Thing: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: !Select [2, !Ref Ids] } }
+`);
+
+    expect(resolveTemplate(t, { Ids: '<NetworkStack.PublicSubnetIds>' }).resources.Thing?.Properties?.SubnetId).toBe(
+      '<NetworkStack.PublicSubnetIds>',
+    );
+  });
+});
