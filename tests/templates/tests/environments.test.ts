@@ -2,7 +2,7 @@ import { resolveTemplate, resourceDependencies, type Template } from '@strata/cf
 import { environment, layer, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
-  it('composes the nine layers as nested stacks', () => {
+  it('composes the ten layers as nested stacks', () => {
     expect(project.layers.map((l) => l.name).sort()).toEqual([
       'compliance',
       'compute',
@@ -13,6 +13,7 @@ describe('Root: layers and their order', () => {
       'security',
       'storage',
       'verification',
+      'verifier',
     ]);
   });
 
@@ -25,7 +26,8 @@ describe('Root: layers and their order', () => {
     ['EgressStack', ['NetworkStack', 'SecurityStack']],
     ['ComputeStack', ['EgressStack', 'NetworkStack', 'SecurityStack', 'StorageStack']],
     ['DatabaseStack', ['DiscoveryStack', 'NetworkStack', 'SecurityStack']],
-    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'EgressStack', 'NetworkStack', 'SecurityStack']],
+    ['VerifierStack', ['EgressStack', 'NetworkStack', 'SecurityStack']],
+    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'SecurityStack', 'VerifierStack']],
   ])('%s waits only for %j (database never waits for compute, compliance never for network)', (stack, deps) => {
     expect(resourceDependencies(project.root, stack)).toEqual(deps);
   });
@@ -64,8 +66,15 @@ describe('Root: TLS verification per environment', () => {
     expect(environment(env).layers.VerificationStack?.resources.TlsVerification?.Properties?.Mode).toBe(mode);
   });
 
+  it('creates the verifier before the database exists and runs the check after database and compute', () => {
+    const deps = environment('prod').layerDependencies;
+
+    expect(deps.VerifierStack).not.toContain('DatabaseStack');
+    expect(deps.VerificationStack).toEqual(expect.arrayContaining(['DatabaseStack', 'ComputeStack', 'VerifierStack']));
+  });
+
   it('runs the verifier in the private app subnets behind its own group, which only the database admits', () => {
-    const v = environment('prod').layers.VerificationStack?.resources ?? {};
+    const v = environment('prod').layers.VerifierStack?.resources ?? {};
 
     expect(v.TlsVerificationFunction?.Properties?.VpcConfig).toEqual({
       SubnetIds: ['<NetworkStack.AppSubnetIds>'],
