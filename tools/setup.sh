@@ -9,8 +9,9 @@ mkdir -p .strata
 stamp() { cat "$@" | sha256sum | cut -c1-16; }
 say() { printf '[setup] %s\n' "$*"; }
 
-# apt packages the tests and the local cloud need (MariaDB backs the TLS verification tests).
-APT_PACKAGES=(mariadb-server mariadb-client openssl make)
+# apt packages the tests and tools need: MariaDB backs the TLS verification tests, Graphviz draws the
+# deploy graph (bench:deploy --graph).
+APT_PACKAGES=(mariadb-server mariadb-client openssl make graphviz)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then

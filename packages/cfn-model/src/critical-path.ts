@@ -26,7 +26,10 @@ export interface PathStep {
 
 export interface CriticalPath {
   total: number;
+  /** The steps that take time, in order. */
   steps: PathStep[];
+  /** Every node of the chain, including zero-time markers (layer ends), in order. */
+  chain: string[];
 }
 
 /** Create time of one resource: Multi-AZ RDS and VPC functions have their own figures. */
@@ -179,12 +182,14 @@ export function longestPath(graph: Map<string, GraphNode>): CriticalPath {
     }
   }
   const steps: PathStep[] = [];
+  const chain: string[] = [];
   for (let id = last; id !== undefined; id = via.get(id)) {
     const node = graph.get(id);
+    chain.unshift(id);
     if (node && node.seconds > 0)
       steps.unshift({ id, type: node.type, seconds: node.seconds, finishesAt: finish.get(id) ?? 0 });
   }
-  return { total, steps };
+  return { total, steps, chain };
 }
 
 /** For each layer: the layers that take its outputs, directly or through others (updated only if those outputs change). */
@@ -210,4 +215,49 @@ export function updateImpact(resolved: ResolvedProject): Record<string, string[]
     impact[layer] = [...seen].sort();
   }
   return impact;
+}
+
+const dotId = (s: string) => JSON.stringify(s);
+
+/**
+ * Graphviz DOT of a deploy graph: one cluster per layer, each resource with its type and seconds, the
+ * critical path in red. The layer start/end markers are drawn as small points.
+ */
+export function toDot(graph: Map<string, GraphNode>, path: CriticalPath, title: string): string {
+  const onPath = new Set(path.chain);
+  const pathEdges = new Set(path.chain.slice(1).map((id, i) => `${path.chain[i]}->${id}`));
+  const layers = new Map<string, GraphNode[]>();
+  for (const node of graph.values()) layers.set(node.layer, [...(layers.get(node.layer) ?? []), node]);
+  const lines = [
+    'digraph deploy {',
+    `  label=${dotId(title)}; labelloc=t; fontsize=20; rankdir=LR; splines=true; nodesep=0.15; ranksep=0.6;`,
+    '  node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", fontname="Helvetica", fontsize=10];',
+    '  edge [color="#9e9e9e", arrowsize=0.5];',
+  ];
+  for (const [layer, nodes] of [...layers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(
+      `  subgraph ${dotId(`cluster_${layer}`)} {`,
+      `    label=${dotId(layer.replace(/Stack$/, ''))}; style="rounded"; color="#607d8b";`,
+    );
+    for (const n of [...nodes].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (n.id.endsWith('::start') || n.id.endsWith('::end')) {
+        lines.push(
+          `    ${dotId(n.id)} [shape=point, width=0.08, label=""${onPath.has(n.id) ? ', color="#d32f2f"' : ''}];`,
+        );
+        continue;
+      }
+      const label = `${n.id.split('/').pop()}\\n${n.type.replace(/^AWS::/, '')} ${n.seconds}s`;
+      const style = onPath.has(n.id) ? ', fillcolor="#ffcdd2", color="#d32f2f", penwidth=2' : '';
+      lines.push(`    ${dotId(n.id)} [label="${label}"${style}];`);
+    }
+    lines.push('  }');
+  }
+  for (const n of graph.values()) {
+    for (const d of n.dependsOn) {
+      const critical = pathEdges.has(`${d}->${n.id}`);
+      lines.push(`  ${dotId(d)} -> ${dotId(n.id)}${critical ? ' [color="#d32f2f", penwidth=2.5]' : ''};`);
+    }
+  }
+  lines.push('}');
+  return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildGraph, type CreateTimes, longestPath, updateImpact } from './critical-path';
+import { buildGraph, type CreateTimes, longestPath, toDot, updateImpact } from './critical-path';
 import { loadProject, resolveProject } from './project';
 import { DEFAULT_TARGET } from './resolve';
 import { loadSamConfig } from './samconfig';
@@ -8,12 +9,17 @@ import { loadSamConfig } from './samconfig';
 /**
  * `npm run bench:deploy -- --config-env prod`: the create critical path of one environment, layered as
  * deployed and as a lower bound that ignores layer boundaries, with their ratio (budget 1.15), and what an
- * update of each layer alone touches.
+ * update of each layer alone touches. `--graph DIR` also writes the graph as DOT, SVG and PNG (Graphviz's
+ * `dot`, installed by tools/setup.sh), the critical path in red.
  */
 function main(argv: string[]): number {
   const envIndex = argv.indexOf('--config-env');
   const env = envIndex >= 0 ? argv[envIndex + 1] : 'prod';
-  const root = resolve(argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--config-env') ?? '.');
+  const graphIndex = argv.indexOf('--graph');
+  const graphDir = graphIndex >= 0 ? argv[graphIndex + 1] : undefined;
+  const root = resolve(
+    argv.find((a, i) => !a.startsWith('--') && !['--config-env', '--graph'].includes(argv[i - 1] ?? '')) ?? '.',
+  );
   const times = JSON.parse(readFileSync(resolve(root, 'bench', 'data', 'create-times.json'), 'utf8')) as CreateTimes;
   const config = loadSamConfig(resolve(root, 'samconfig.toml'))[env ?? ''];
   if (!config) {
@@ -31,7 +37,8 @@ function main(argv: string[]): number {
     env === 'dev' || env === 'local' ? config.parameterOverrides : overrides,
     DEFAULT_TARGET,
   );
-  const layered = longestPath(buildGraph(project, resolved, times, 'layered'));
+  const layeredGraph = buildGraph(project, resolved, times, 'layered');
+  const layered = longestPath(layeredGraph);
   const ideal = longestPath(buildGraph(project, resolved, times, 'ideal'));
   const min = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
@@ -49,6 +56,21 @@ function main(argv: string[]): number {
   console.log(
     `estimated create ${min(layered.total)}, lower bound ${min(ideal.total)}, ratio ${ratio.toFixed(2)} (budget 1.15)`,
   );
+  if (graphDir) {
+    const base = resolve(graphDir, `deploy-graph-${env}`);
+    const title = `Strata ${env}: create graph, critical path in red (estimated ${min(layered.total)}, lower bound ${min(ideal.total)})`;
+    writeFileSync(`${base}.dot`, toDot(layeredGraph, layered, title));
+    for (const format of ['svg', 'png']) {
+      execFileSync('dot', [
+        `-T${format}`,
+        ...(format === 'png' ? ['-Gdpi=50'] : []),
+        `${base}.dot`,
+        '-o',
+        `${base}.${format}`,
+      ]);
+    }
+    console.log(`graph: ${base}.svg, ${base}.png`);
+  }
   console.log('== an update of one layer alone touches');
   for (const [layer, consumers] of Object.entries(updateImpact(resolved))) {
     const n = Object.keys(resolved.layers[layer]?.resources ?? {}).length;

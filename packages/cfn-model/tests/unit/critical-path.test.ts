@@ -8,6 +8,7 @@ import {
   loadProject,
   longestPath,
   resolveProject,
+  toDot,
   updateImpact,
 } from '../../src';
 
@@ -140,5 +141,23 @@ describe('Function: longestPath over nested stacks', () => {
     ]);
 
     expect(() => longestPath(graph)).toThrow(/dependency cycle through/);
+  });
+});
+
+describe('Function: toDot', () => {
+  it('draws one cluster per layer and the critical path in red', () => {
+    const project = loadProject(fixture());
+    const resolved = resolveProject(project, { Env: 'prod' });
+    const graph = buildGraph(project, resolved, times, 'layered');
+
+    const dot = toDot(graph, longestPath(graph), 'prod');
+
+    expect(dot).toMatch(/^digraph deploy \{/);
+    expect(dot).toContain('subgraph "cluster_NetworkStack"');
+    expect(dot).toContain('subgraph "cluster_DatabaseStack"');
+    expect(dot).toMatch(/"DatabaseStack\/Db" \[label="Db\\nRDS::DBInstance 1500s", fillcolor="#ffcdd2"/);
+    expect(dot).toContain('"NetworkStack/Nat" -> "NetworkStack::end" [color="#d32f2f", penwidth=2.5];');
+    expect(dot).toContain('"NetworkStack/Vpc" -> "NetworkStack/Subnet" [color="#d32f2f", penwidth=2.5];');
+    expect(dot).toContain('"NetworkStack::start" -> "NetworkStack/Subnet";');
   });
 });
