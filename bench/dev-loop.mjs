@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Dev-loop benchmarks: how long the edit-build-test loop takes, median of N runs (default 5).
+//
+//   npm run bench:dev-loop [-- --runs N]
+//
+//   turbo cold   `turbo run build test --force`: every build and jest suite runs, nothing from the cache
+//   turbo warm   `turbo run build test` with no change: a full cache hit (budget 2 s)
+//   sam cold     `sam build` with .aws-sam removed
+//   sam cached   `sam build` again with nothing changed (cached = true in samconfig.toml)
+//
+// The main-job local deploy (budget 3 min) joins this table with the local cloud (issue 4).
+// Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
+import { execSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const env = { ...process.env, SAM_CLI_TELEMETRY: '0', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+
+function time(command, before) {
+  before?.();
+  const start = process.hrtime.bigint();
+  execSync(command, { cwd: ROOT, env, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+execSync('bash tools/setup.sh', { cwd: ROOT, env, stdio: 'inherit' });
+const cases = [
+  { name: 'turbo build+test, cold (--force)', command: 'npx turbo run build test --force --output-logs=none' },
+  { name: 'turbo build+test, warm (no change)', command: 'npx turbo run build test --output-logs=none', budget: 2 },
+  {
+    name: 'sam build, cold',
+    command: '.venv/bin/sam build',
+    before: () => rmSync(join(ROOT, '.aws-sam'), { recursive: true, force: true }),
+  },
+  { name: 'sam build, cached (no change)', command: '.venv/bin/sam build' },
+];
+
+const rows = [];
+for (const c of cases) {
+  execSync(c.command, { cwd: ROOT, env, stdio: 'ignore' }); // prime: the warm cases start warm
+  const times = Array.from({ length: RUNS }, () => time(c.command, c.before));
+  rows.push({
+    case: c.name,
+    medianSeconds: Number(median(times).toFixed(2)),
+    minSeconds: Number(Math.min(...times).toFixed(2)),
+    maxSeconds: Number(Math.max(...times).toFixed(2)),
+    budgetSeconds: c.budget ?? null,
+    withinBudget: c.budget === undefined ? null : median(times) <= c.budget,
+  });
+}
+
+const machine = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  runs: RUNS,
+};
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', 'dev-loop.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
+console.log(
+  `Measured ${machine.date.slice(0, 10)} on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; median of ${RUNS} runs.\n`,
+);
+console.log('| loop | median | min - max | budget |');
+console.log('|---|---|---|---|');
+for (const r of rows) {
+  const budget = r.budgetSeconds === null ? '' : `${r.budgetSeconds} s${r.withinBudget ? '' : ' **over**'}`;
+  console.log(`| ${r.case} | ${r.medianSeconds} s | ${r.minSeconds} - ${r.maxSeconds} s | ${budget} |`);
+}
+process.exitCode = rows.every((r) => r.withinBudget !== false) ? 0 : 1;
