@@ -9,10 +9,10 @@
 // Writes bench/results/custom-resources.json and prints the Markdown table the README shows.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { describeMachine, machine, median } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -77,11 +77,6 @@ function initMs(file) {
   return Number(out.stdout);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const kib = (n) => `${(n / 1024).toFixed(0)} KiB`;
 
 const rows = [];
@@ -121,23 +116,14 @@ for (const [name, clients] of Object.entries(FUNCTIONS)) {
 }
 rmSync(tmp, { recursive: true, force: true });
 
-const machine = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model ?? 'unknown',
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  runs: RUNS,
-};
+const machineInfo = machine(RUNS);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench', 'results', 'custom-resources.json'),
-  `${JSON.stringify({ machine, budget: BUDGET, rows }, null, 2)}\n`,
+  `${JSON.stringify({ machine: machineInfo, budget: BUDGET, rows }, null, 2)}\n`,
 );
 
-console.log(
-  `Measured ${machine.date.slice(0, 10)} on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; median of ${RUNS} fresh processes each.\n`,
-);
+console.log(describeMachine(machineInfo, `median of ${RUNS} fresh processes each`));
 console.log(
   '| function (SDK clients) | cold-start bundle (raw / gzip) | floor bundle (raw / gzip) | init median | floor init median | ratio (budget 1.2) | loaded on first use |',
 );

@@ -12,8 +12,8 @@
 // Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
 import { execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { describeMachine, machine, median } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -26,12 +26,6 @@ function time(command, before) {
   execSync(command, { cwd: ROOT, env, stdio: 'ignore' });
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 execSync('bash tools/setup.sh', { cwd: ROOT, env, stdio: 'inherit' });
 const cases = [
@@ -59,19 +53,13 @@ for (const c of cases) {
   });
 }
 
-const machine = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: os.cpus().length,
-  cpuModel: os.cpus()[0]?.model ?? 'unknown',
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  runs: RUNS,
-};
+const machineInfo = machine(RUNS);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'dev-loop.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
-console.log(
-  `Measured ${machine.date.slice(0, 10)} on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; median of ${RUNS} runs.\n`,
+writeFileSync(
+  join(ROOT, 'bench', 'results', 'dev-loop.json'),
+  `${JSON.stringify({ machine: machineInfo, rows }, null, 2)}\n`,
 );
+console.log(describeMachine(machineInfo, `median of ${RUNS} runs`));
 console.log('| loop | median | min - max | budget |');
 console.log('|---|---|---|---|');
 for (const r of rows) {
