@@ -94,11 +94,6 @@ export function intrinsicName(value: Json): string | undefined {
   return key === 'Ref' || key === 'Condition' || key?.startsWith('Fn::') ? key : undefined;
 }
 
-export function transforms(template: Template): string[] {
-  const t = template.Transform;
-  return t === undefined ? [] : Array.isArray(t) ? t : [t];
-}
-
 /** Every logical ID a value references through Ref, Fn::GetAtt or Fn::Sub (parameters included). */
 export function referencedIds(value: Json, into: Set<string> = new Set()): Set<string> {
   if (Array.isArray(value)) {

@@ -20,36 +20,24 @@ export interface Pki {
 export function makePki(): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'strata-pki-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Strata Test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Unrelated CA',
-    '-keyout',
-    'other.key',
-    '-out',
-    'other.pem',
-  );
+  const selfSignedCa = (cn: string, name: string) =>
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+    );
+  selfSignedCa('Strata Test CA', 'ca');
+  selfSignedCa('Unrelated CA', 'other');
   openssl(
     'req',
     '-newkey',

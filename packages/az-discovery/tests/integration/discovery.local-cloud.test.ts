@@ -1,10 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
-import type { Logger } from '@strata/custom-resource-runtime';
-import { type MotoServer, startMotoServer } from '@strata/test-support';
+import { type MotoServer, silentLogger, startMotoServer } from '@strata/test-support';
 import { discoverZones } from '../../src/discovery';
 
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 let cloud: MotoServer;
 let ec2: EC2Client;
 let rds: RDSClient;

@@ -5,11 +5,10 @@ import {
   DescribeSecurityGroupsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import type { Logger } from '@strata/custom-resource-runtime';
-import { type MotoServer, startMotoServer } from '@strata/test-support';
+import { type MotoServer, silentLogger, startMotoServer } from '@strata/test-support';
 import { lockDownDefaultSecurityGroup } from '../../src/lockdown';
 
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 let moto: MotoServer;
 let ec2: EC2Client;
 

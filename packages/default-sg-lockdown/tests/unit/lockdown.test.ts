@@ -5,15 +5,15 @@ import {
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
-import { AWS_CLIENT_CONFIG, customResourceHandler, type Logger, type Put } from '@strata/custom-resource-runtime';
-import { throttlingHandler } from '@strata/test-support';
+import { AWS_CLIENT_CONFIG, customResourceHandler, type Put } from '@strata/custom-resource-runtime';
+import { silentLogger, throttlingHandler } from '@strata/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { lockDownDefaultSecurityGroup } from '../../src/lockdown';
 import { defaultSecurityGroupLockdown } from '../../src/resource';
 
 const ec2Mock = mockClient(EC2Client);
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 const GROUP = 'sg-0123456789abcdef0';
 
 const rule = (id: string, isEgress: boolean, groupId = GROUP) => ({

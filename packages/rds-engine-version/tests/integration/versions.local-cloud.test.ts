@@ -1,9 +1,8 @@
 import { RDSClient } from '@aws-sdk/client-rds';
-import type { Logger } from '@strata/custom-resource-runtime';
-import { type MotoServer, startMotoServer } from '@strata/test-support';
+import { type MotoServer, silentLogger, startMotoServer } from '@strata/test-support';
 import { lookUpVersion } from '../../src/versions';
 
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 let cloud: MotoServer;
 let rds: RDSClient;
 

@@ -4,15 +4,16 @@ import {
   DescribeOrderableDBInstanceOptionsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { customResourceHandler, type Logger, type Put } from '@strata/custom-resource-runtime';
+import { customResourceHandler, type Put } from '@strata/custom-resource-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { silentLogger } from '@strata/test-support';
 import { DowngradeRefusedError, NoEligibleVersionError, PinnedVersionNotOfferedError } from '../../src/errors';
 import { rdsEngineVersion } from '../../src/resource';
 import { compareVersions, lookUpVersion } from '../../src/versions';
 
 const rdsMock = mockClient(RDSClient);
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 const deps = () => ({ rds: new RDSClient({}), logger });
 
 const v = (

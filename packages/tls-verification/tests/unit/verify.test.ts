@@ -1,8 +1,9 @@
 import { DescribeDBParametersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { customResourceHandler, type Logger, type Put } from '@strata/custom-resource-runtime';
+import { customResourceHandler, type Put } from '@strata/custom-resource-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { silentLogger } from '@strata/test-support';
 import { checkRequireSecureTransport, readCredentials } from '../../src/checks';
 import { VerificationFailedError } from '../../src/errors';
 import { tlsVerification } from '../../src/resource';
@@ -10,7 +11,7 @@ import { verify } from '../../src/verify';
 
 const rdsMock = mockClient(RDSClient);
 const secretsMock = mockClient(SecretsManagerClient);
-const logger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const logger = silentLogger;
 
 function parameters(requireSecureTransport: string, tlsVersion = 'TLSv1.2,TLSv1.3') {
   rdsMock.reset();
