@@ -15,6 +15,9 @@ module.exports = function jestConfig(dir, overrides = {}) {
     },
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     testMatch: ['<rootDir>/tests/**/*.test.ts'],
+    // Integration tests talk to servers they start (moto's first EC2 call alone can take seconds on a
+    // loaded 2-core machine); a unit test that hangs still fails, just later than jest's default 5 s.
+    testTimeout: 30_000,
     cacheDirectory: path.join(dir, 'node_modules', '.cache', 'jest'),
     ...overrides,
   };
