@@ -1,5 +1,5 @@
 import type { Json, JsonObject, Resource } from '@strata/cfn-model';
-import { environment, list, ofType, props, statements } from './helpers';
+import { environment, list, ofType, props, statements, templates, walk } from './helpers';
 
 const resolved = [environment('dev'), environment('staging'), environment('prod')];
 const all: [string, Resource][] = resolved.flatMap((e) =>
@@ -146,5 +146,21 @@ describe('Names and tags', () => {
       );
     }
     expect(specs.map((s) => s.ResourceType)).toEqual(['instance', 'volume']);
+  });
+});
+
+describe('log-stream permissions', () => {
+  // A log group's Arn attribute already ends in ":*" (arn:...:log-group:NAME:*), so "${Group.Arn}:log-stream:*"
+  // names nothing and the function or service cannot write its logs. Stream ARNs are built from the group name.
+  const raw = Object.entries(templates).flatMap(([file, t]) => [...walk(t as unknown as Json)].map((node) => [file, node] as const));
+  test.each(raw.filter(([, node]) => typeof node['Fn::Sub'] === 'string' && String(node['Fn::Sub']).includes(':log-stream:')))(
+    '%s: %j builds the stream ARN from the group name',
+    (_file, node) => {
+      expect(String(node['Fn::Sub'])).toMatch(/:log-group:\$\{[A-Za-z0-9]+\}:log-stream:\*$/);
+    },
+  );
+  test('no resource appends to a log group Arn attribute', () => {
+    const offenders = raw.filter(([, node]) => /\.Arn\}:/.test(String(node['Fn::Sub'] ?? '')) && /LogGroup/.test(String(node['Fn::Sub'])));
+    expect(offenders).toEqual([]);
   });
 });

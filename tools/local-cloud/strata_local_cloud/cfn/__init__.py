@@ -1,0 +1,1 @@
+"""CloudFormation for the local cloud: the engine, its resource providers and the query API."""

@@ -1,0 +1,41 @@
+"""Errors the local cloud's CloudFormation answers with, as AWS names them."""
+
+from __future__ import annotations
+
+
+class CloudFormationError(Exception):
+    code = "InternalFailure"
+    status = 500
+    sender = False
+
+
+class ValidationError(CloudFormationError):
+    code = "ValidationError"
+    status = 400
+    sender = True
+
+
+class AlreadyExists(CloudFormationError):
+    code = "AlreadyExistsException"
+    status = 400
+    sender = True
+
+
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+    status = 404
+    sender = True
+
+
+class InsufficientCapabilities(CloudFormationError):
+    code = "InsufficientCapabilitiesException"
+    status = 400
+    sender = True
+
+
+class ResourceFailure(Exception):
+    """A resource handler failed; the message becomes the resource's status reason."""
+
+
+class Unsupported(ResourceFailure):
+    """A resource type or property the local cloud cannot create: the deploy fails, nothing is skipped."""

@@ -1,0 +1,46 @@
+"""CloudTrail trails."""
+
+from __future__ import annotations
+
+from . import Provider, as_bool, compact, register
+
+
+@register
+class Trail(Provider):
+    type = "AWS::CloudTrail::Trail"
+
+    def _args(self, name, props):
+        return compact({
+            "Name": name, "S3BucketName": props["S3BucketName"], "S3KeyPrefix": props.get("S3KeyPrefix"), "SnsTopicName": props.get("SnsTopicName"),
+            "IncludeGlobalServiceEvents": as_bool(props["IncludeGlobalServiceEvents"]) if "IncludeGlobalServiceEvents" in props else None,
+            "IsMultiRegionTrail": as_bool(props["IsMultiRegionTrail"]) if "IsMultiRegionTrail" in props else None,
+            "EnableLogFileValidation": as_bool(props["EnableLogFileValidation"]) if "EnableLogFileValidation" in props else None,
+            "CloudWatchLogsLogGroupArn": props.get("CloudWatchLogsLogGroupArn"), "CloudWatchLogsRoleArn": props.get("CloudWatchLogsRoleArn"),
+            "KmsKeyId": props.get("KMSKeyId"), "IsOrganizationTrail": as_bool(props["IsOrganizationTrail"]) if "IsOrganizationTrail" in props else None})
+
+    def _after(self, p, name, props):
+        ct = p.client("cloudtrail")
+        if props.get("EventSelectors"):
+            selectors = [compact({"ReadWriteType": s.get("ReadWriteType"), "IncludeManagementEvents": as_bool(s.get("IncludeManagementEvents", True)),
+                                  "DataResources": s.get("DataResources"), "ExcludeManagementEventSources": s.get("ExcludeManagementEventSources")})
+                         for s in props["EventSelectors"]]
+            ct.put_event_selectors(TrailName=name, EventSelectors=selectors)
+        (ct.start_logging if as_bool(props["IsLogging"]) else ct.stop_logging)(Name=name)
+
+    def create(self, p, logical_id, props):
+        name = props.get("TrailName") or p.name(128)
+        ct = p.client("cloudtrail")
+        trail = ct.create_trail(**self._args(name, props), TagsList=p.tags(props.get("Tags")))
+        p.created(name)
+        self._after(p, name, props)
+        return name, {"Arn": trail["TrailARN"], "SnsTopicArn": trail.get("SnsTopicARN", "")}
+
+    def update(self, p, physical, old, new, attrs):
+        if old.get("TrailName") != new.get("TrailName"):
+            return super().update(p, physical, old, new, attrs)
+        p.client("cloudtrail").update_trail(**self._args(physical, new))
+        self._after(p, physical, new)
+        return physical, attrs
+
+    def delete(self, p, physical, props, attrs):
+        p.client("cloudtrail").delete_trail(Name=physical)
