@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -26,35 +22,18 @@ def tool(name: str) -> str:
     return str(path)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """moto's server with the local-cloud extensions on a free loopback port for the whole session; stopped (and its log shown on failure) after."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(REPO / ".strata" / "moto-test.log", "w") if (REPO / ".strata").is_dir() else subprocess.DEVNULL
-    env = {**os.environ, "PYTHONPATH": str(REPO / "tools" / "local-cloud")}
-    proc = subprocess.Popen([sys.executable, "-m", "strata_local_cloud", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    """The local cloud (moto with Strata's extensions) on a free loopback port for the whole session."""
+    sys.path.insert(0, str(REPO / "tools" / "local-cloud"))
+    from strata_local_cloud.launch import LocalCloud
+
+    (REPO / ".strata").mkdir(exist_ok=True)
+    cloud = LocalCloud(log=REPO / ".strata" / "local-cloud-test.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto server did not start on {url}")
-                time.sleep(0.2)
-        yield url
+        yield cloud.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        cloud.stop()
 
 
 @pytest.fixture()

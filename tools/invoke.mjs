@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -45,30 +46,21 @@ try {
   usage(`cannot read the event ${eventFile}: ${error.message}`);
 }
 
-/** Starts the local cloud (moto with Strata's extensions) on a free port; resolves with its URL. */
+/** Starts the local cloud (moto with Strata's extensions) on a port it picks; resolves once it prints its URL. */
 async function startLocalCloud() {
   const python = join(ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python)) usage(`${python} is missing: run \`bash tools/setup.sh\` first`);
-  const port = await new Promise((r) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => r(p));
-    });
-  });
-  const child = spawn(python, ['-m', 'strata_local_cloud', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
+  const child = spawn(python, ['-u', '-m', 'strata_local_cloud', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, PYTHONPATH: join(ROOT, 'tools', 'local-cloud') },
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i += 1) {
-    try {
-      if ((await fetch(`${url}/moto-api/`)).ok) return { url, stop: () => child.kill('SIGTERM') };
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line.startsWith('STRATA_LOCAL_CLOUD_URL=')) {
+      child.stdout.resume();
+      return { url: line.slice('STRATA_LOCAL_CLOUD_URL='.length), stop: () => child.kill('SIGTERM') };
     }
   }
-  child.kill('SIGKILL');
-  throw new Error('the local cloud did not start');
+  throw new Error('the local cloud exited before listening');
 }
 
 const cloud = values['local-cloud'] ? await startLocalCloud() : undefined;

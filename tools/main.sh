@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# The main job: set-up, build everything, validate every environment, and print per environment what a
-# deploy creates (layers, resource counts, the per-environment choices).
+# The main job: set-up, build, validate, then deploy the whole baseline to the local cloud with the same
+# `sam deploy --config-env local` used against AWS, and print what was deployed.
+#
+#   npm start                # deploy, summarise, stop the local cloud (its state is in memory)
+#   npm start -- --keep      # leave the local cloud running and print how to use it (sam delete works too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+keep=false
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=true ;;
+    -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option $arg (expected --keep)" >&2; exit 64 ;;
+  esac
+done
 bash tools/setup.sh
 export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+mkdir -p .strata
 
 echo "== build"
 npx turbo run build --output-logs=errors-only
-.venv/bin/sam build >/dev/null
+.venv/bin/sam build >.strata/sam-build.log 2>&1 || { cat .strata/sam-build.log; exit 1; }
 echo "   sam build: .aws-sam/build/template.yaml and one template per layer"
 
 echo "== validate"
@@ -16,5 +28,39 @@ echo "== validate"
 .venv/bin/sam validate --lint >/dev/null 2>&1 || .venv/bin/sam validate --lint
 echo "   cfn-lint (with the project policy rules) and sam validate --lint: no findings"
 
-echo "== what each config-env deploys"
-node packages/cfn-model/dist/describe.js .
+echo "== local cloud"
+# shellcheck source=tools/lib/local-cloud.sh
+source tools/lib/local-cloud.sh
+start_local_cloud .strata/local-cloud.log
+$keep || trap stop_local_cloud EXIT
+echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: .strata/local-cloud.log)"
+
+echo "== deploy: sam deploy --config-env local"
+.venv/bin/python -c "import boto3; boto3.client('s3').create_bucket(Bucket='strata-local-artifacts')"
+if ! .venv/bin/sam deploy --config-env local --no-progressbar >.strata/deploy-local.log 2>&1; then
+  tail -40 .strata/deploy-local.log
+  echo "sam deploy failed; the whole output is in .strata/deploy-local.log" >&2
+  exit 1
+fi
+echo "   full output: .strata/deploy-local.log"
+
+echo "== what was deployed"
+.venv/bin/python tools/summary.py --stack strata-local
+
+cat <<NEXT
+
+== try next
+  npm start -- --keep                      keep the local cloud running after this, then with the variables it prints:
+    edit one layer (say a log retention in nested/compliance.yaml), then
+    .venv/bin/sam build && .venv/bin/sam deploy --config-env local     only that layer's nested stack updates
+    .venv/bin/sam delete --config-env local --no-prompts               tear it all down
+  npm run invoke -- tls-verification events/tls-verification-create.json --local-cloud          one custom resource
+  npm test                                 every test, including deploy/update/delete against the local cloud
+NEXT
+
+if $keep; then
+  echo
+  echo "The local cloud keeps running (pid $LOCAL_CLOUD_PID). In another shell:"
+  echo "  export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"
+  echo "Stop it with: kill $LOCAL_CLOUD_PID"
+fi

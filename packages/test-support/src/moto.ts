@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './ports';
+import { createInterface } from 'node:readline';
 
 const REPO = join(__dirname, '..', '..', '..');
 const PYTHON = join(REPO, '.venv', 'bin', 'python');
@@ -15,31 +15,35 @@ export interface MotoServer {
 }
 
 /**
- * Starts moto's server with Strata's extensions (tools/local-cloud: the RDS MySQL catalogue, …) on a free
- * loopback port and waits until it answers.
+ * Starts the local cloud (moto with Strata's extensions, tools/local-cloud) on a port it picks itself and
+ * resolves once it has printed `STRATA_LOCAL_CLOUD_URL=…`, i.e. once it accepts connections.
  */
 export async function startMotoServer(): Promise<MotoServer> {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run \`bash tools/setup.sh\` first`);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(PYTHON, ['-m', 'strata_local_cloud', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
+  const child: ChildProcess = spawn(PYTHON, ['-u', '-m', 'strata_local_cloud', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
     env: { ...process.env, PYTHONPATH: LOCAL_CLOUD },
   });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${url}/moto-api/`);
-      if (response.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
       child.kill();
-      throw new Error(`moto server did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+      reject(new Error('the local cloud did not start within 60 s'));
+    }, 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the local cloud exited (code ${code}) before listening`));
+    });
+    // biome-ignore lint/style/noNonNullAssertion: stdout is a pipe by the spawn options above
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('STRATA_LOCAL_CLOUD_URL=')) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      lines.close();
+      child.stdout?.resume();
+      resolve(line.slice('STRATA_LOCAL_CLOUD_URL='.length));
+    });
+  });
   return {
     url,
     clientConfig: {
