@@ -59,6 +59,15 @@ class CloudFormationApi(BaseResponse):
 
     # ------------------------------------------------------------ helpers
     def _body(self, args: dict[str, Any]) -> str:
+        return self._canonical(self._raw_body(args))
+
+    def _canonical(self, body: str) -> str:
+        """`sam package` pointed at the local cloud writes nested TemplateURLs as http://127.0.0.1:PORT/bucket/key.
+        Stored as the S3 URL AWS would have given (https://s3.REGION.amazonaws.com/bucket/key, the same object),
+        so GetTemplate answers what `sam delete` and other tools expect."""
+        return body.replace(self.engine.endpoint().rstrip("/") + "/", f"https://s3.{self.region}.amazonaws.com/")
+
+    def _raw_body(self, args: dict[str, Any]) -> str:
         if args.get("TemplateBody"):
             return args["TemplateBody"]
         if args.get("TemplateURL"):
