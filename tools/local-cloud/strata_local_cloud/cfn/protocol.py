@@ -29,7 +29,7 @@ def parse_request(op: OperationModel, form: dict[str, str]) -> dict[str, Any]:
 
 def _read(shape: Shape, key: str, form: dict[str, str]) -> Any:
     if isinstance(shape, StructureShape):
-        return _read_struct(shape, key + ".", form)
+        return _read_struct(shape, key + ".", form) or None
     if isinstance(shape, ListShape):
         base = key if shape.serialization.get("flattened") else key + ".member"
         out, i = [], 1
