@@ -141,17 +141,37 @@ export interface AlbTarget {
   httpPort?: number;
   ca?: string | string[];
   timeoutMs?: number;
+  /**
+   * The ACM certificate the listener must serve: its domain (sent as SNI and checked against the served
+   * certificate) and its serial. An ALB's own DNS name is never on a customer certificate.
+   */
+  certificate?: { domain: string; serial?: string };
 }
 
-/** The ALB serves a certificate valid for its name (public trust store) over TLS 1.2+. */
+/** A host name the certificate's domain covers: a wildcard's first label is replaced by a concrete one. */
+export function nameFor(domain: string): string {
+  return domain.startsWith('*.') ? `tls-check.${domain.slice(2)}` : domain;
+}
+
+/** Serials compared as AWS and Node print them: hex, any case, with or without colons and leading zeros. */
+function sameSerial(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/:/g, '').replace(/^0+/, '').toUpperCase();
+  return norm(a) === norm(b);
+}
+
+/**
+ * The ALB serves the configured certificate over TLS 1.2+, valid (public trust store) for the certificate's
+ * domain. Connects to the ALB's DNS name with the domain as SNI, as a browser reaching the domain would.
+ */
 export async function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
   const name = 'AlbTls';
   const tls = await import('node:tls');
   return new Promise((resolve) => {
+    const servername = alb.certificate ? nameFor(alb.certificate.domain) : alb.dnsName;
     const socket = tls.connect({
       host: alb.dnsName,
       port: alb.httpsPort ?? 443,
-      servername: alb.dnsName,
+      servername,
       minVersion: 'TLSv1.2',
       rejectUnauthorized: true,
       ...(alb.ca ? { ca: alb.ca } : {}),
@@ -165,10 +185,17 @@ export async function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
       const protocol = socket.getProtocol() ?? 'unknown';
       const cert = socket.getPeerCertificate();
       socket.destroy();
+      const expected = alb.certificate?.serial;
+      if (expected && !sameSerial(cert?.serialNumber ?? '', expected)) {
+        resolve(
+          fail(name, `served certificate serial ${cert?.serialNumber ?? '?'} is not the configured one (${expected})`),
+        );
+        return;
+      }
       resolve(
         pass(
           name,
-          `${protocol}, certificate for ${[cert?.subject?.CN ?? '?'].flat().join(',')} valid to ${cert?.valid_to ?? '?'}`,
+          `${protocol}, certificate for ${servername} (${[cert?.subject?.CN ?? '?'].flat().join(',')}) valid to ${cert?.valid_to ?? '?'}`,
         ),
       );
     });

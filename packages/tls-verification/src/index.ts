@@ -12,5 +12,11 @@ export const handler = customResourceHandler(
     rds: new RDSClient(AWS_CLIENT_CONFIG),
     secrets: new SecretsManagerClient(AWS_CLIENT_CONFIG),
     loadCa: async () => (await import('./lazy.js')).sslProfiles.ca,
+    describeCertificate: async (arn) => {
+      const { acm, DescribeCertificateCommand } = await import('./lazy.js');
+      const { Certificate: c } = await acm().send(new DescribeCertificateCommand({ CertificateArn: arn }));
+      if (!c?.DomainName) throw new Error(`ACM returned no domain name for ${arn}`);
+      return { domain: c.DomainName, ...(c.Serial ? { serial: c.Serial } : {}) };
+    },
   }),
 );

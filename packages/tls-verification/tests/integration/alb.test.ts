@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -53,6 +54,30 @@ describe('Integration: load balancer checks against local servers', () => {
 
     expect((await checkAlbTls({ dnsName: 'localhost', httpsPort: modern, ca: pki.otherCa })).detail).toMatch(
       /^TLS to localhost failed: /,
+    );
+  });
+
+  it('checks the configured certificate: its domain as SNI and its serial, not the load balancer name', async () => {
+    const modern = await listen(tlsServer());
+    const served = new X509Certificate(readFileSync(join(pki.dir, 'server.pem'))).serialNumber;
+    const target = { dnsName: '127.0.0.1', httpsPort: modern, ca: pki.ca };
+
+    expect((await checkAlbTls({ ...target, certificate: { domain: 'localhost', serial: served } })).status).toBe(
+      'pass',
+    );
+    expect(
+      (
+        await checkAlbTls({
+          ...target,
+          certificate: { domain: 'localhost', serial: served.toLowerCase().replace(/(..)/g, '$1:').slice(0, -1) },
+        })
+      ).status,
+    ).toBe('pass');
+    expect((await checkAlbTls({ ...target, certificate: { domain: 'localhost', serial: '0A:0B' } })).detail).toMatch(
+      /^served certificate serial .* is not the configured one \(0A:0B\)$/,
+    );
+    expect((await checkAlbTls({ ...target, certificate: { domain: 'app.example.com' } })).detail).toMatch(
+      /^TLS to 127.0.0.1 failed: .*app\.example\.com/,
     );
   });
 });

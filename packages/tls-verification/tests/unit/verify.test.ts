@@ -113,7 +113,12 @@ describe('Function: handler (Custom::TlsVerification)', () => {
       return 200;
     };
     const handler = customResourceHandler(
-      tlsVerification({ rds: new RDSClient({}), secrets: new SecretsManagerClient({}), loadCa: async () => ['x'] }),
+      tlsVerification({
+        rds: new RDSClient({}),
+        secrets: new SecretsManagerClient({}),
+        loadCa: async () => ['x'],
+        describeCertificate: async () => ({ domain: 'app.example.com' }),
+      }),
       { put, logger },
     );
 
@@ -154,5 +159,55 @@ describe('Function: handler (Custom::TlsVerification)', () => {
     ]);
     expect(body.Data.Summary).toBe('report: 1 passed, 1 failed, 4 skipped');
     expect(body.Data.RequireSecureTransport).toMatch(/^pass: /);
+  });
+
+  it('refuses HTTPS without a certificate ARN, naming the property and the fix', async () => {
+    // Arrange
+    const sent: string[] = [];
+    const put: Put = async (_u, body) => {
+      sent.push(body);
+      return 200;
+    };
+    const describeCertificate = jest.fn(async () => ({ domain: 'app.example.com' }));
+    const handler = customResourceHandler(
+      tlsVerification({
+        rds: new RDSClient({}),
+        secrets: new SecretsManagerClient({}),
+        loadCa: async () => ['x'],
+        describeCertificate,
+      }),
+      { put, logger },
+    );
+
+    // Act
+    await handler(
+      {
+        RequestType: 'Create',
+        ResponseURL: 'https://example.invalid/r?s',
+        StackId: 's',
+        RequestId: 'r',
+        LogicalResourceId: 'Tls',
+        ResourceType: 'Custom::TlsVerification',
+        ResourceProperties: {
+          ServiceToken: 'a',
+          DbEndpoint: '127.0.0.1',
+          DbPort: '9',
+          DbParameterGroupName: 'g',
+          AlbDnsName: 'alb.example',
+          HttpsEnabled: 'true',
+          CertificateArn: '',
+          Mode: 'enforce',
+        },
+      },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+
+    // Assert
+    const body = JSON.parse(sent[0] ?? '');
+    expect(body.Status).toBe('FAILED');
+    expect(body.Reason).toMatch(
+      /CertificateArn: is required when HttpsEnabled is true: pass the listener certificate ARN/,
+    );
+    expect(describeCertificate).not.toHaveBeenCalled();
   });
 });

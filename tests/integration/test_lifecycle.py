@@ -1,0 +1,143 @@
+"""Lifecycle against the local cloud with the SAM CLI: deploy dev, update one layer, tear down to nothing;
+deploy prod, where deleting the database is refused while deletion protection is on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import tomllib
+from typing import Any, Iterator
+
+import boto3
+import pytest
+
+from conftest import REPO, Deployment
+
+SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
+
+
+def overrides(env: str, **extra: str) -> str:
+    """The config-env's parameter overrides plus `extra` (sam's --parameter-overrides replaces them, so repeat them)."""
+    return " ".join([SAMCONFIG[env]["deploy"]["parameters"]["parameter_overrides"], *(f"{k}={v}" for k, v in extra.items())])
+
+
+def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
+    items = cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    return {r["LogicalResourceId"]: cf.describe_stacks(StackName=r["PhysicalResourceId"])["Stacks"][0]
+            for r in items if r["ResourceType"] == "AWS::CloudFormation::Stack"}
+
+
+def wait(cf: Any, stack_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        stack = cf.describe_stacks(StackName=stack_id)["Stacks"][0]
+        if not stack["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            return stack
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def dev(sam_build) -> Iterator[Deployment]:
+    deployment = Deployment("lifecycle-dev")
+    try:
+        deployment.sam("deploy", "--config-env", "local")
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+def test_a_parameter_only_one_layer_uses_updates_only_that_nested_stack(dev: Deployment):
+    cf = dev.client("cloudformation")
+    before = nested(cf, "strata-local")
+    dev.sam("deploy", "--config-env", "local", "--parameter-overrides", overrides("local", AlarmEmail="ops@example.com"))
+    after = nested(cf, "strata-local")
+    assert cf.describe_stacks(StackName="strata-local")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    changed = sorted(k for k in after if after[k].get("LastUpdatedTime") != before[k].get("LastUpdatedTime"))
+    assert changed == ["SecurityStack"]
+    assert after["SecurityStack"]["StackStatus"] == "UPDATE_COMPLETE"
+    topic = {o["OutputKey"]: o["OutputValue"] for o in after["SecurityStack"]["Outputs"]}["AlarmTopicArn"]
+    subscriptions = dev.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@example.com")]
+
+
+def test_bad_input_is_refused_with_the_field_and_the_fix_and_changes_nothing(dev: Deployment):
+    cf = dev.client("cloudformation")
+    before = cf.describe_stacks(StackName="strata-local")["Stacks"][0]
+    result = dev.sam("deploy", "--config-env", "local", "--parameter-overrides", overrides("local", AlarmEmail="not-an-address"), check=False)
+    assert result.returncode != 0
+    assert "AlarmEmail" in result.stdout + result.stderr and "ops@example.com" in result.stdout + result.stderr
+    after = cf.describe_stacks(StackName="strata-local")["Stacks"][0]
+    assert (after["StackStatus"], after.get("LastUpdatedTime")) == (before["StackStatus"], before.get("LastUpdatedTime"))
+
+
+def test_teardown_leaves_nothing_behind(dev: Deployment):
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-local"], env=dev.env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    c = dev.client
+    assert [b["Name"] for b in c("s3").list_buckets()["Buckets"]] == ["strata-local-artifacts"]
+    assert [v for v in c("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
+    assert [a for a in c("ec2").describe_addresses()["Addresses"]] == []
+    assert [n for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+    assert [i for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"] if i["State"]["Name"] != "terminated"] == []
+    assert c("rds").describe_db_instances()["DBInstances"] == []
+    assert c("secretsmanager").list_secrets()["SecretList"] == []
+    assert c("iam").list_roles()["Roles"] == []
+    assert c("logs").describe_log_groups()["logGroups"] == []
+    assert c("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert c("config").describe_config_rules()["ConfigRules"] == []
+    assert c("config").describe_configuration_recorders()["ConfigurationRecorders"] == []
+    assert c("cloudtrail").describe_trails()["trailList"] == []
+    assert c("sns").list_topics()["Topics"] == []
+    assert c("lambda").list_functions()["Functions"] == []
+    assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    assert c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    kms = c("kms")
+    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
+    assert states <= {"PendingDeletion"}  # as in AWS, a key is scheduled for deletion, never deleted at once
+    stacks = c("cloudformation").list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in stacks} == {"DELETE_COMPLETE"}
+
+
+@pytest.fixture(scope="module")
+def prod(sam_build) -> Iterator[Deployment]:
+    deployment = Deployment("lifecycle-prod")
+    deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
+    try:
+        region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        certificate = deployment.client("acm").request_certificate(DomainName="app.example.com")["CertificateArn"]
+        # An artifact bucket of our own instead of resolve_s3: SAM's managed bucket denies plain-HTTP requests
+        # (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
+        deployment.client("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
+        deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
+                       "--parameter-overrides", overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"))
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Deployment):
+    cf = prod.client("cloudformation")
+    root = cf.describe_stacks(StackName="strata-prod")["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in root["Outputs"]}
+    assert root["StackStatus"] == "CREATE_COMPLETE"
+    assert outputs["LoadBalancerUrl"].startswith("https://")
+    [db] = prod.client("rds").describe_db_instances()["DBInstances"]
+    assert db["MultiAZ"] and db["DeletionProtection"]
+
+
+def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployment):
+    cf, rds = prod.client("cloudformation"), prod.client("rds")
+    stack_id = cf.describe_stacks(StackName="strata-prod")["Stacks"][0]["StackId"]
+    cf.delete_stack(StackName=stack_id)
+    stack = wait(cf, stack_id)
+    assert stack["StackStatus"] == "DELETE_FAILED"
+    assert "DatabaseStack" in stack["StackStatusReason"] and "DbInstance" in stack["StackStatusReason"]
+    assert "deletion protection" in stack["StackStatusReason"]
+    [db] = rds.describe_db_instances()["DBInstances"]
+    assert db["DBInstanceStatus"] == "available" and db["DeletionProtection"]
+    buckets = [b["Name"] for b in prod.client("s3").list_buckets()["Buckets"]]
+    assert any("cloudtrail" in b for b in buckets)  # retained data is still there
