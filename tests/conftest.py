@@ -1,25 +1,14 @@
-"""Shared pytest fixtures: paths to the project's tools and a moto server the tests start and stop."""
+"""Shared pytest fixtures: the local cloud the tests start and stop, and an environment pointing at it."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
-
-
-def tool(name: str) -> str:
-    """A tool from the project virtualenv the tests run in (cfn-lint, sam, moto_server)."""
-    path = VENV_BIN / name
-    if not path.exists():
-        raise RuntimeError(f"{path} is missing: run `bash tools/setup.sh` first")
-    return str(path)
+from strata_testing import REPO
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from strata_testing import REPO
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import CHECKOV, REPO, tool
+from strata_testing import CHECKOV, REPO, tool
 
 TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml"))]
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import REPO, Baseline
+from deployment import REPO, Baseline
 
 CIS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text().splitlines()
        if line.strip() and not line.startswith("#")]

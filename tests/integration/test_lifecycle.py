@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import boto3
 import pytest
 
-from conftest import REPO, Deployment
+from deployment import REPO, Deployment
 
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 
@@ -125,6 +125,8 @@ def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Depl
     outputs = {o["OutputKey"]: o["OutputValue"] for o in root["Outputs"]}
     assert root["StackStatus"] == "CREATE_COMPLETE"
     assert outputs["LoadBalancerUrl"].startswith("https://")
+    # enforce mode: the deploy succeeded only because every check passed against the local MariaDB and listeners
+    assert outputs["TlsVerification"] == "enforce: 6 passed, 0 failed, 0 skipped"
     [db] = prod.client("rds").describe_db_instances()["DBInstances"]
     assert db["MultiAZ"] and db["DeletionProtection"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from conftest import REPO, tool
+from strata_testing import REPO, tool
 
 pytestmark = pytest.mark.integration
 

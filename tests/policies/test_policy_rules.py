@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, tool
+from strata_testing import REPO, tool
 
 RULES_DIR = REPO / "policies" / "cfn-lint"
 FIXTURES = REPO / "tests" / "policies" / "fixtures"

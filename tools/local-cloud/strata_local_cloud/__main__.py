@@ -38,8 +38,12 @@ def main(argv: list[str] | None = None) -> None:
     from strata_local_cloud import moto_fixes, rds_catalogue
     from strata_local_cloud.cfn import api
 
+    from strata_local_cloud import dataplane
+
     url: list[str] = []
-    engine = api.install(lambda: url[0])
+    plane = dataplane.DataPlane()
+    dataplane.install(plane)
+    engine = api.install(lambda: url[0], plane)
     rds_catalogue.install()
     moto_fixes.install()
     app = DomainDispatcherApplication(create_backend_app)
@@ -52,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def stop(*_: object) -> None:
         engine.invoker.close()
+        plane.close()
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -33,5 +33,34 @@ def _log_permissions_enabled_policy(target_bucket: FakeBucket, target_prefix: st
     return False
 
 
+def _master_secret_string(self: Any) -> str:
+    """moto writes {"username": "admin", "password": "P@55w0rd!"} into every RDS-managed master secret; RDS writes
+    the instance's own master user name and a generated password."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits + "!#$%^&*()-_=+[]{}:,.<>?~"  # RDS never uses / @ " or space
+    password = "".join(secrets.choice(alphabet) for _ in range(32))
+    return json.dumps({"username": getattr(self.resource, "master_username", None) or "admin", "password": password})
+
+
+def _acm_describe(original: Any) -> Any:
+    """ACM prints a certificate's serial as colon-separated hex pairs (0a:1b:...); moto prints the decimal integer."""
+
+    def describe(self: Any) -> dict[str, Any]:
+        result = original(self)
+        serial = format(self._cert.serial_number, "x")
+        serial = serial.zfill(len(serial) + len(serial) % 2)
+        result["Certificate"]["Serial"] = ":".join(serial[i:i + 2] for i in range(0, len(serial), 2))
+        return result
+
+    return describe
+
+
 def install() -> None:
+    from moto.acm.models import CertBundle
+    from moto.rds.models import MasterUserSecret
+
+    MasterUserSecret._generate_secret_string = _master_secret_string  # type: ignore[method-assign]
+    CertBundle.describe = _acm_describe(CertBundle.describe)  # type: ignore[method-assign]
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]

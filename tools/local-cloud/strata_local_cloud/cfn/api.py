@@ -264,11 +264,11 @@ class CloudFormationApi(BaseResponse):
             "IncludeNestedStacks": c.include_nested}.items() if v is not None} for c in sets]}
 
 
-def install(endpoint) -> Engine:
+def install(endpoint, dataplane: Any = None) -> Engine:
     """Serve CloudFormation from the engine instead of moto's own implementation."""
     global ENGINE
     import moto.cloudformation.urls as urls
 
-    ENGINE = Engine(endpoint)
+    ENGINE = Engine(endpoint, dataplane)
     urls.url_paths["{0}/$"] = CloudFormationApi.dispatch
     return ENGINE

@@ -48,8 +48,9 @@ def _strings(value: Any) -> Any:
 
 
 class Invoker:
-    def __init__(self, endpoint, code_dir: Path | None = None) -> None:
+    def __init__(self, endpoint, code_dir: Path | None = None, dataplane: Any = None) -> None:
         self.endpoint = endpoint
+        self.dataplane = dataplane
         self.code_dir = code_dir or Path(tempfile.mkdtemp(prefix="strata-local-cloud-code-"))
         self.answers: dict[str, list[bytes]] = {}
         self.cond = threading.Condition()
@@ -114,10 +115,15 @@ class Invoker:
             "AWS_LAMBDA_LOG_GROUP_NAME": log_group, "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{event['RequestId']}",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime')}", "LAMBDA_TASK_ROOT": str(code),
         }
+        preload: list[str] = []
+        if self.dataplane is not None:
+            self.dataplane.wait_ready()
+            env.update(self.dataplane.node_env())
+            preload = ["-r", str(self.dataplane.hook)]
         with self.cond:
             self.answers[token] = []
         started = time.monotonic()
-        proc = subprocess.Popen(["node", str(RUNNER), str(code), props["Handler"], str(timeout * 1000), function["arn"],
+        proc = subprocess.Popen(["node", *preload, str(RUNNER), str(code), props["Handler"], str(timeout * 1000), function["arn"],
                                  str(props.get("MemorySize", 128))], cwd=code, env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out: dict[str, bytes] = {}

@@ -119,7 +119,7 @@ class StackFailure(Exception):
 
 
 class Engine:
-    def __init__(self, endpoint: Callable[[], str]) -> None:
+    def __init__(self, endpoint: Callable[[], str], dataplane: Any = None) -> None:
         self.endpoint = endpoint
         self.lock = threading.RLock()
         self.stacks: dict[str, Stack] = {}
@@ -130,7 +130,7 @@ class Engine:
         self.threads: list[threading.Thread] = []
         from .custom import Invoker
 
-        self.invoker = Invoker(endpoint)
+        self.invoker = Invoker(endpoint, dataplane=dataplane)
 
     def register_function(self, arn: str, name: str, props: dict[str, Any], region: str) -> None:
         with self.lock:
@@ -528,21 +528,33 @@ class Engine:
         return True
 
     def delete_all(self, stack: Stack, rollback: bool) -> bool:
+        """Reverse dependency order; as in CloudFormation, what a resource that failed to delete depends on stays."""
         specs = {k: stack.template["Resources"][k] for k in stack.resources if k in stack.template.get("Resources", {})}
         try:
             order = list(reversed(tpl.creation_order(specs)))
+            needed_by: dict[str, set[str]] = {k: set() for k in specs}
+            for k, deps in tpl.dependencies(specs).items():
+                for d in deps:
+                    needed_by.setdefault(d, set()).add(k)
         except ValidationError:
-            order = list(reversed(list(stack.resources)))
+            order, needed_by = list(reversed(list(stack.resources))), {}
         order += [k for k in reversed(list(stack.resources)) if k not in order]
         ok = True
+        kept: set[str] = set()
         for logical_id in order:
             res = stack.resources.get(logical_id)
             if res is None or res.status == "DELETE_COMPLETE":
                 continue
+            if needed_by.get(logical_id, set()) & kept:
+                kept.add(logical_id)  # a dependant is still there: deleting this would break it
+                continue
             if res.physical_id is None:
                 self.set_resource_status(stack, res, "DELETE_COMPLETE")
                 continue
-            ok &= self.delete_resource(stack, res, policy_key=None if rollback else "deletion_policy", forget=False)
+            deleted = self.delete_resource(stack, res, policy_key=None if rollback else "deletion_policy", forget=False)
+            if not deleted:
+                kept.add(logical_id)
+            ok &= deleted
         return ok
 
     def delete_resource(self, stack: Stack, res: Resource, policy_key: str | None, forget: bool) -> bool:

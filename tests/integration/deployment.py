@@ -1,0 +1,84 @@
+"""The deployed baseline the integration and lifecycle tests read (helpers; the fixtures are in conftest.py).
+
+Target-agnostic: by default the tests build the project, start the local cloud and run
+`sam deploy --config-env local` against it. With STRATA_INTEGRATION_TARGET=aws (an explicit opt-in) and
+credentials in the standard AWS variables, they read a stack already deployed to that account instead
+(STRATA_STACK_NAME, default strata-dev) and change nothing there.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import boto3
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools" / "local-cloud"))
+
+from strata_local_cloud.launch import LocalCloud  # noqa: E402
+
+
+def yaml(path: Path) -> dict[str, Any]:
+    from samcli.yamlhelper import yaml_parse
+
+    return yaml_parse(path.read_text())
+
+
+@dataclass
+class Baseline:
+    client: Callable[[str], Any]
+    stack: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    layers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, client: Callable[[str], Any], stack: str) -> "Baseline":
+        cf = client("cloudformation")
+        root = cf.describe_stacks(StackName=stack)["Stacks"][0]
+        layers = {r["LogicalResourceId"].removesuffix("Stack"): r["PhysicalResourceId"]
+                  for r in cf.list_stack_resources(StackName=root["StackId"])["StackResourceSummaries"]
+                  if r["ResourceType"] == "AWS::CloudFormation::Stack"}
+        return cls(client=client, stack=stack, outputs={o["OutputKey"]: o["OutputValue"] for o in root.get("Outputs", [])},
+                   params={p["ParameterKey"]: p.get("ParameterValue", "") for p in root["Parameters"]}, layers=layers)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The EnvironmentConfig mapping row of the environment this stack was deployed as."""
+        return yaml(REPO / "template.yaml")["Mappings"]["EnvironmentConfig"][self.params["EnvironmentType"]]
+
+    def resources(self, layer: str, resource_type: str | None = None) -> dict[str, str]:
+        """Logical ID -> physical ID of one layer's resources (optionally of one type)."""
+        items = self.client("cloudformation").list_stack_resources(StackName=self.layers[layer])["StackResourceSummaries"]
+        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in items if resource_type in (None, r["ResourceType"])}
+
+    def layer_parameters(self, layer: str) -> dict[str, str]:
+        stack = self.client("cloudformation").describe_stacks(StackName=self.layers[layer])["Stacks"][0]
+        return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
+
+
+class Deployment:
+    """A local cloud with the baseline deployed by `sam deploy --config-env <env>`, the same command as on AWS."""
+
+    def __init__(self, log_name: str) -> None:
+        (REPO / ".strata").mkdir(exist_ok=True)
+        self.cloud = LocalCloud(log=REPO / ".strata" / f"local-cloud-{log_name}.log")
+        self.env = self.cloud.env()
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        self.client = lambda service: session.client(service, endpoint_url=self.cloud.url)
+        self.client("s3").create_bucket(Bucket="strata-local-artifacts")
+
+    def sam(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([str(Path(sys.executable).parent / "sam"), *args, "--no-progressbar"], cwd=REPO, env=self.env,
+                                capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"sam {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+        return result
+
+    def stop(self) -> None:
+        self.cloud.stop()
