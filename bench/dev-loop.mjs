@@ -7,8 +7,8 @@
 //   turbo warm   `turbo run build test` with no change: a full cache hit (budget 2 s)
 //   sam cold     `sam build` with .aws-sam removed
 //   sam cached   `sam build` again with nothing changed (cached = true in samconfig.toml)
-//
-// The main-job local deploy (budget 3 min) joins this table with the local cloud (issue 4).
+//   main job     `npm start`: set-up check, build, lint, start the local cloud, `sam deploy --config-env local`
+//                of every layer (custom resources and TLS checks included), summary (budget 3 min)
 // Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
 import { execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,7 @@ const cases = [
     before: () => rmSync(join(ROOT, '.aws-sam'), { recursive: true, force: true }),
   },
   { name: 'sam build, cached (no change)', command: '.venv/bin/sam build' },
+  { name: 'main job: npm start (deploy to the local cloud)', command: 'npm start', budget: 180 },
 ];
 
 const rows = [];

@@ -152,15 +152,18 @@ describe('Names and tags', () => {
 describe('log-stream permissions', () => {
   // A log group's Arn attribute already ends in ":*" (arn:...:log-group:NAME:*), so "${Group.Arn}:log-stream:*"
   // names nothing and the function or service cannot write its logs. Stream ARNs are built from the group name.
-  const raw = Object.entries(templates).flatMap(([file, t]) => [...walk(t as unknown as Json)].map((node) => [file, node] as const));
-  test.each(raw.filter(([, node]) => typeof node['Fn::Sub'] === 'string' && String(node['Fn::Sub']).includes(':log-stream:')))(
-    '%s: %j builds the stream ARN from the group name',
-    (_file, node) => {
-      expect(String(node['Fn::Sub'])).toMatch(/:log-group:\$\{[A-Za-z0-9]+\}:log-stream:\*$/);
-    },
+  const raw = Object.entries(templates).flatMap(([file, t]) =>
+    [...walk(t as unknown as Json)].map((node) => [file, node] as const),
   );
+  test.each(
+    raw.filter(([, node]) => typeof node['Fn::Sub'] === 'string' && String(node['Fn::Sub']).includes(':log-stream:')),
+  )('%s: %j builds the stream ARN from the group name', (_file, node) => {
+    expect(String(node['Fn::Sub'])).toMatch(/:log-group:\$\{[A-Za-z0-9]+\}:log-stream:\*$/);
+  });
   test('no resource appends to a log group Arn attribute', () => {
-    const offenders = raw.filter(([, node]) => /\.Arn\}:/.test(String(node['Fn::Sub'] ?? '')) && /LogGroup/.test(String(node['Fn::Sub'])));
+    const offenders = raw.filter(
+      ([, node]) => /\.Arn\}:/.test(String(node['Fn::Sub'] ?? '')) && /LogGroup/.test(String(node['Fn::Sub'])),
+    );
     expect(offenders).toEqual([]);
   });
 });
