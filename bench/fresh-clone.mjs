@@ -49,7 +49,7 @@ const result = {
 };
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench', 'results', 'fresh-clone.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(describeMachine(result.machine));
+console.log(describeMachine(result.machine, `median of ${RUNS} fresh clones`));
 console.log('| main job from a fresh clone | median | min - max | of which set-up | budget |');
 console.log('| --- | --- | --- | --- | --- |');
 console.log(

@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/describe.ts', 'src/deploy-path.ts'],
+  entryPoints: ['src/describe.ts', 'src/deploy-path.ts', 'src/architecture.ts', 'src/cost.ts'],
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -1,4 +1,6 @@
+export * from './cost';
 export * from './critical-path';
+export * from './diagram';
 export * from './errors';
 export * from './project';
 export * from './resolve';

@@ -715,9 +715,10 @@ class Engine:
         template, params, ctx = self.prepare(stack.id, stack.name, stack.region, cs.request, stack.params)
         with self.lock:
             cs.execution_status = "EXECUTE_IN_PROGRESS"
-            for other in self.change_sets.values():
-                if other.stack_id == stack.id and other is not cs and other.execution_status == "AVAILABLE":
-                    other.execution_status = "OBSOLETE"
+            # As in AWS: executing a change set removes every change set of the stack (nested ones included).
+            nested = {c.id for c in self.change_sets.values() if c.root_id == cs.id}
+            for key in [k for k, c in self.change_sets.items() if c.stack_id == stack.id or k in nested]:
+                del self.change_sets[key]
             stack.change_set_id = cs.id
 
         def run() -> None:

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadProject, type ResolvedProject, resolveProject } from './project';
+import { loadSamConfig } from './samconfig';
+import type { Resource } from './template';
+
+/**
+ * Monthly cost per environment: the resolved templates (what that environment really creates) priced from
+ * one table (data/prices.json: region, date, the page each figure comes from, and the usage assumed per
+ * environment type). `npm run cost` prints a table per config-env; tests price fixture templates.
+ */
+
+export interface Price {
+  usd: number;
+  page: string;
+}
+export interface PriceTable {
+  region: string;
+  currency: string;
+  date: string;
+  hoursPerMonth: number;
+  prices: Record<string, Price | Record<string, Price>>;
+  usage: Record<string, Record<string, number>>;
+}
+export interface LineItem {
+  item: string;
+  quantity: string;
+  monthlyUsd: number;
+}
+
+function flat(table: PriceTable, key: string): number {
+  const p = table.prices[key] as Price | undefined;
+  if (!p || typeof p.usd !== 'number') throw new Error(`data/prices.json has no price ${key}`);
+  return p.usd;
+}
+
+function sized(table: PriceTable, key: string, size: string): number {
+  const byType = table.prices[key] as Record<string, Price> | undefined;
+  const p = byType?.[size];
+  if (!p)
+    throw new Error(
+      `data/prices.json has no ${key} price for ${size}: add it (with its page) before pricing this environment`,
+    );
+  return p.usd;
+}
+
+const all = (resolved: ResolvedProject): Resource[] =>
+  Object.values(resolved.layers).flatMap((l) => Object.values(l.resources));
+
+export function price(resolved: ResolvedProject, environmentType: string, table: PriceTable): LineItem[] {
+  const resources = all(resolved);
+  const ofType = (t: string) => resources.filter((r) => r.Type === t);
+  const usage = table.usage[environmentType];
+  if (!usage) throw new Error(`data/prices.json has no usage for environment type ${environmentType}`);
+  const h = table.hoursPerMonth;
+  const items: LineItem[] = [];
+  const add = (item: string, quantity: string, monthlyUsd: number) => {
+    if (monthlyUsd > 0 || quantity !== '0')
+      items.push({ item, quantity, monthlyUsd: Math.round(monthlyUsd * 100) / 100 });
+  };
+
+  const nats = ofType('AWS::EC2::NatGateway').length;
+  if (nats) {
+    add('NAT gateways', `${nats} x ${h} h`, nats * h * flat(table, 'natGatewayHour'));
+    add('NAT data processed', `${usage.natGb ?? 0} GB`, (usage.natGb ?? 0) * flat(table, 'natGatewayGb'));
+  }
+  const eips = ofType('AWS::EC2::EIP').length;
+  if (eips) add('public IPv4 addresses (NAT EIPs)', `${eips} x ${h} h`, eips * h * flat(table, 'publicIpv4Hour'));
+  const albs = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').length;
+  if (albs) {
+    add('application load balancer', `${albs} x ${h} h`, albs * h * flat(table, 'albHour'));
+    add(
+      'ALB capacity units',
+      `${usage.albLcu ?? 0} LCU x ${h} h`,
+      albs * (usage.albLcu ?? 0) * h * flat(table, 'albLcuHour'),
+    );
+    // An internet-facing ALB holds one public IPv4 address per zone it spans: its Subnets when the template
+    // lists them, otherwise (they come from another layer's output) the public subnets the stack creates.
+    const publicSubnets = Object.values(resolved.layers).flatMap((l) =>
+      Object.entries(l.resources).filter(([id, r]) => r.Type === 'AWS::EC2::Subnet' && /^Public/.test(id)),
+    ).length;
+    const zones = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').reduce((n, r) => {
+      const subnets = r.Properties?.Subnets;
+      return (
+        n +
+        (Array.isArray(subnets) && subnets.every((s) => typeof s === 'string' && !s.startsWith('<'))
+          ? subnets.length
+          : publicSubnets)
+      );
+    }, 0);
+    add('public IPv4 addresses (ALB)', `${zones} x ${h} h`, zones * h * flat(table, 'publicIpv4Hour'));
+  }
+  for (const asg of ofType('AWS::AutoScaling::AutoScalingGroup')) {
+    const lt = ofType('AWS::EC2::LaunchTemplate')[0]?.Properties?.LaunchTemplateData as
+      | Record<string, unknown>
+      | undefined;
+    const type = String(lt?.InstanceType);
+    const count = Number(asg.Properties?.DesiredCapacity ?? asg.Properties?.MinSize ?? 0);
+    add(`app instances (${type}, desired)`, `${count} x ${h} h`, count * h * sized(table, 'ec2Hour', type));
+    const mappings = (lt?.BlockDeviceMappings as { Ebs?: { VolumeSize?: number } }[] | undefined) ?? [];
+    const gb = mappings.reduce((n, m) => n + Number(m.Ebs?.VolumeSize ?? 0), 0);
+    if (gb) add('instance volumes (gp3)', `${count} x ${gb} GB`, count * gb * flat(table, 'ebsGp3GbMonth'));
+  }
+  for (const db of ofType('AWS::RDS::DBInstance')) {
+    const p = db.Properties ?? {};
+    const multi = String(p.MultiAZ) === 'true' ? 2 : 1;
+    const cls = String(p.DBInstanceClass);
+    add(
+      `RDS MySQL ${cls}${multi === 2 ? ' Multi-AZ' : ''}`,
+      `${multi} x ${h} h`,
+      multi * h * sized(table, 'rdsHour', cls),
+    );
+    const gb = Number(p.AllocatedStorage ?? 0);
+    add('RDS storage (gp3)', `${gb} GB${multi === 2 ? ' x 2' : ''}`, multi * gb * flat(table, 'rdsGp3GbMonth'));
+    add('RDS backups', `up to ${gb} GB: included`, 0);
+  }
+  const alarms = ofType('AWS::CloudWatch::Alarm').length;
+  add('CloudWatch alarms', `${alarms}`, alarms * flat(table, 'alarmMonth'));
+  const groups = ofType('AWS::Logs::LogGroup').length;
+  add(
+    'CloudWatch Logs ingestion and storage',
+    `${groups} groups, ${usage.logsIngestGb ?? 0} GB in, ${usage.logsStoredGb ?? 0} GB kept`,
+    (usage.logsIngestGb ?? 0) * flat(table, 'logsIngestGb') +
+      (usage.logsStoredGb ?? 0) * flat(table, 'logsStoreGbMonth'),
+  );
+  if (ofType('AWS::Config::ConfigurationRecorder').length) {
+    add('AWS Config items recorded', `${usage.configItems ?? 0}`, (usage.configItems ?? 0) * flat(table, 'configItem'));
+  }
+  const rules = ofType('AWS::Config::ConfigRule').length;
+  if (rules) {
+    add(
+      `AWS Config rule evaluations (${rules} rules)`,
+      `${usage.ruleEvaluations ?? 0}`,
+      (usage.ruleEvaluations ?? 0) * flat(table, 'configRuleEvaluation'),
+    );
+  }
+  const trails = ofType('AWS::CloudTrail::Trail').length;
+  if (trails)
+    add(
+      'CloudTrail (first copy of management events)',
+      `${trails} trail`,
+      trails * flat(table, 'cloudTrailManagementCopy'),
+    );
+  const keys = ofType('AWS::KMS::Key').length;
+  add(
+    'KMS keys and requests',
+    `${keys} key, ${usage.kmsRequests ?? 0} requests`,
+    keys * flat(table, 'kmsKeyMonth') + ((usage.kmsRequests ?? 0) / 10_000) * flat(table, 'kmsRequests10k'),
+  );
+  for (const acl of ofType('AWS::WAFv2::WebACL')) {
+    const ruleCount = Array.isArray(acl.Properties?.Rules) ? acl.Properties.Rules.length : 0;
+    add(
+      `WAF web ACL (${ruleCount} rules)`,
+      `${usage.wafRequests ?? 0} requests`,
+      flat(table, 'wafAclMonth') +
+        ruleCount * flat(table, 'wafRuleMonth') +
+        ((usage.wafRequests ?? 0) / 1e6) * flat(table, 'wafRequestsMillion'),
+    );
+  }
+  const managedSecrets = ofType('AWS::RDS::DBInstance').filter(
+    (r) => String(r.Properties?.ManageMasterUserPassword) === 'true',
+  ).length;
+  const secrets = ofType('AWS::SecretsManager::Secret').length + managedSecrets;
+  if (secrets) add('Secrets Manager (RDS-managed master secret)', `${secrets}`, secrets * flat(table, 'secretMonth'));
+  const buckets = ofType('AWS::S3::Bucket').length;
+  if (buckets)
+    add(
+      `S3 log storage (${buckets} buckets)`,
+      `${usage.s3LogsGb ?? 0} GB`,
+      (usage.s3LogsGb ?? 0) * flat(table, 's3StandardGbMonth'),
+    );
+  return items;
+}
+
+export const total = (items: LineItem[]) => Math.round(items.reduce((n, i) => n + i.monthlyUsd, 0) * 100) / 100;
+
+function main(argv: string[]): number {
+  const root = resolve(argv.find((a) => !a.startsWith('--')) ?? '.');
+  const table = JSON.parse(readFileSync(resolve(root, 'data', 'prices.json'), 'utf8')) as PriceTable;
+  const configs = loadSamConfig(resolve(root, 'samconfig.toml'));
+  const envIndex = argv.indexOf('--config-env');
+  const envs = envIndex >= 0 ? [argv[envIndex + 1] ?? ''] : ['dev', 'staging', 'prod'];
+  const project = loadProject(resolve(root, 'template.yaml'));
+  const totals: string[] = [];
+  for (const env of envs) {
+    const config = configs[env];
+    if (!config) {
+      console.error(`--config-env ${env}: no such config-env in samconfig.toml`);
+      return 64;
+    }
+    const resolved = resolveProject(project, {
+      CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+      ...config.parameterOverrides,
+    });
+    const type = String(resolved.root.parameters.EnvironmentType);
+    const items = price(resolved, type, table);
+    console.log(`\n${env} (${type}), ${table.region}, ${table.currency} per month, list prices of ${table.date}`);
+    console.log('| line item | quantity | per month |');
+    console.log('| --- | --- | ---: |');
+    for (const i of items) console.log(`| ${i.item} | ${i.quantity} | ${i.monthlyUsd.toFixed(2)} |`);
+    console.log(`| **total** | | **${total(items).toFixed(2)}** |`);
+    totals.push(`${env} ${total(items).toFixed(2)}`);
+  }
+  console.log(`\ntotals: ${totals.join(', ')} (usage assumptions in data/prices.json)`);
+  return 0;
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

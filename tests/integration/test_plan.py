@@ -1,0 +1,77 @@
+"""The change-set guard (tools/plan.py) against a dev deployment in the local cloud."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from deployment import REPO, Deployment
+
+PLAN = REPO / "tools" / "plan.py"
+
+
+@pytest.fixture(scope="module")
+def dev(sam_build: Path) -> Iterator[Deployment]:
+    deployment = Deployment("plan")
+    try:
+        deployment.sam("deploy", "--config-env", "local")
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+@pytest.fixture(scope="module")
+def renamed_database(sam_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the build where the database layer changes DBName, a create-only property: RDS replaces the instance."""
+    build = tmp_path_factory.mktemp("build") / "build"
+    shutil.copytree(sam_build, build)
+    layer = build / "DatabaseStack" / "template.yaml"
+    text = layer.read_text()
+    changed = re.sub(r"DBName:(?: !Ref DatabaseName|\s*\n\s+Ref: DatabaseName)", "DBName: renamed", text)
+    assert changed != text, "the database layer no longer sets DBName from DatabaseName; pick another create-only property"
+    layer.write_text(changed)
+    return build / "template.yaml"
+
+
+def plan(dev: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(PLAN), "--config-env", "local", *args], env=dev.env, capture_output=True, text=True, cwd=REPO)
+
+
+def test_no_change_is_reported_as_such(dev: Deployment):
+    result = plan(dev)
+    assert (result.returncode, result.stdout.strip()) == (0, "strata-local: no changes"), result.stderr
+
+
+def test_a_harmless_change_passes_and_lists_the_layer(dev: Deployment):
+    from test_lifecycle import overrides
+
+    result = plan(dev, "--parameter-overrides", overrides("local", AlarmEmail="ops@example.com"))
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"root\s+Modify\s+SecurityStack", result.stdout)
+    assert re.search(r"SecurityStack\s+Add\s+AlarmEmailSubscription|SecurityStack\s+Add\s+\w+\s+AWS::SNS::Subscription", result.stdout)
+    assert "DatabaseStack" not in result.stdout
+
+
+def test_replacing_the_database_is_refused_naming_it_and_the_flag(dev: Deployment, renamed_database: Path):
+    result = plan(dev, "--template-file", str(renamed_database))
+    assert result.returncode == 2
+    assert re.search(r"DatabaseStack\s+Replace\s+DbInstance\s+AWS::RDS::DBInstance\s+DBName", result.stdout)
+    assert "REFUSED" in result.stderr and "--allow-replace DatabaseStack/DbInstance" in result.stderr
+    # nothing was changed and no change set is left behind
+    cf = dev.client("cloudformation")
+    assert cf.describe_stacks(StackName="strata-local")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    assert cf.list_change_sets(StackName="strata-local")["Summaries"] == []
+
+
+def test_the_override_allows_only_the_named_resource(dev: Deployment, renamed_database: Path):
+    allowed = plan(dev, "--template-file", str(renamed_database), "--allow-replace", "DatabaseStack/DbInstance")
+    assert allowed.returncode == 0, allowed.stderr
+    assert "allowed by --allow-replace: Replace DatabaseStack/DbInstance" in allowed.stdout
+    other = plan(dev, "--template-file", str(renamed_database), "--allow-replace", "StorageStack/AccessLogsBucket")
+    assert other.returncode == 2 and "DatabaseStack/DbInstance" in other.stderr
