@@ -16,6 +16,7 @@ Where MariaDB is not installed the instance has no backing and the verification 
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import http.server
 import ipaddress
@@ -38,6 +39,18 @@ from cryptography.x509.oid import NameOID
 
 LOG = logging.getLogger("strata.dataplane")
 HOOK = Path(__file__).with_name("dataplane_hook.cjs")
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the thread that started it ends (the data plane's long-lived spawner,
+    so: when the local cloud's process ends, even by SIGKILL), so nothing is left running."""
+    try:
+        import ctypes
+        import signal as signals
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signals.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: DataPlane.close() still stops it on a normal exit
 
 
 def _free_port() -> int:
@@ -104,7 +117,7 @@ class MariaDb:
                                       f"--log-error={self.dir / 'error.log'}", "--skip-name-resolve", f"--ssl-ca={plane.pki.ca_file}",
                                       f"--ssl-cert={cert}", f"--ssl-key={key}", f"--require-secure-transport={'ON' if require else 'OFF'}",
                                       f"--tls-version={params.get('tls_version', 'TLSv1.2,TLSv1.3')}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -181,7 +194,10 @@ class DataPlane:
         self.routes_file = self.dir / "routes.json"
         self.routes: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
-        self.pending: list[threading.Thread] = []
+        # One long-lived worker starts the servers: Linux sends the parent-death signal when the *thread* that
+        # started a child ends, so a short-lived thread would take its MariaDB with it.
+        self.spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataplane")
+        self.pending: list[concurrent.futures.Future[None]] = []
         self.databases: dict[str, MariaDb] = {}
         self.listeners: dict[str, tuple[str, Listener]] = {}
         self.mariadbd = shutil.which("mariadbd") or shutil.which("mysqld") or next(
@@ -218,8 +234,11 @@ class DataPlane:
     def wait_ready(self, timeout: float = 120) -> None:
         """Functions run only once every backing server that was starting is up (or has failed)."""
         deadline = time.monotonic() + timeout
-        for thread in list(self.pending):
-            thread.join(timeout=max(0, deadline - time.monotonic()))
+        for future in list(self.pending):
+            try:
+                future.result(timeout=max(0, deadline - time.monotonic()))
+            except concurrent.futures.TimeoutError:
+                return
 
     # -- RDS
     def start_database(self, name: str, host: str, port: int, user: str, password_source: Any, params: dict[str, str]) -> None:
@@ -240,9 +259,7 @@ class DataPlane:
             self.databases[name] = db
             self.route(host, port, db.port, "rds")
 
-        thread = threading.Thread(target=run, daemon=True)
-        self.pending.append(thread)
-        thread.start()
+        self.pending.append(self.spawner.submit(run))
 
     def stop_database(self, name: str, host: str, port: int) -> None:
         self.unroute(host, port)
@@ -266,6 +283,7 @@ class DataPlane:
             listener.stop()
 
     def close(self) -> None:
+        self.spawner.shutdown(wait=False, cancel_futures=True)
         for name, db in list(self.databases.items()):
             db.stop()
         for arn in list(self.listeners):
