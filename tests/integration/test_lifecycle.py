@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import tomllib
 from typing import Any, Iterator
 
@@ -13,6 +12,7 @@ import boto3
 import pytest
 
 from deployment import REPO, Deployment
+from strata_testing import wait_stack as wait
 
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 
@@ -26,15 +26,6 @@ def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
     items = cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]
     return {r["LogicalResourceId"]: cf.describe_stacks(StackName=r["PhysicalResourceId"])["Stacks"][0]
             for r in items if r["ResourceType"] == "AWS::CloudFormation::Stack"}
-
-
-def wait(cf: Any, stack_id: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        stack = cf.describe_stacks(StackName=stack_id)["Stacks"][0]
-        if not stack["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
-            return stack
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")

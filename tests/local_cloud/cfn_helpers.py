@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-
-def wait(cf: Any, stack: str, timeout: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        s = cf.describe_stacks(StackName=stack)["Stacks"][0]
-        if not s["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
-            return s
-        time.sleep(0.1)
+from strata_testing import wait_stack as wait  # noqa: F401 - re-exported for the local-cloud tests
 
 
 def reasons(cf: Any, stack: str) -> list[str]:

@@ -457,13 +457,12 @@ class Engine:
             return False
         self.set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         removed = [k for k in old_resources if k not in resources]
-        failed = False
         for logical_id in reversed(tpl.creation_order({k: old.template["Resources"][k] for k in removed if k in old.template["Resources"]})):
-            failed |= not self.delete_resource(stack, old_resources[logical_id], policy_key="deletion_policy", forget=True)
+            self.delete_resource(stack, old_resources[logical_id], policy_key="deletion_policy", forget=True)
         for logical_id, previous in replaced.items():
-            failed |= not self.delete_resource(stack, previous, policy_key="update_replace_policy", forget=False)
+            self.delete_resource(stack, previous, policy_key="update_replace_policy", forget=False)
         for previous in superseded:
-            failed |= not self.delete_resource(stack, previous, policy_key=None, forget=False)
+            self.delete_resource(stack, previous, policy_key=None, forget=False)
         self.set_stack_status(stack, "UPDATE_COMPLETE")
         return True
 

@@ -103,8 +103,7 @@ class Provider:
     def update(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any], attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if self.upsert:
             return self.create_named(p, physical, new)
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        raise Unsupported(f"the local cloud cannot update {changed} of {self.type} in place")
+        raise Unsupported(f"the local cloud cannot update {sorted(changed(old, new))} of {self.type} in place")
 
     def create_named(self, p: Provision, physical: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return self.create(p, p.logical_id or "", props)
@@ -158,9 +157,13 @@ def create_only(resource_type: str) -> frozenset[str]:
     return frozenset(p.split("/")[2] for p in schema.get("createOnlyProperties", []))
 
 
+def changed(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """The top-level properties whose value differs between two property sets."""
+    return {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+
+
 def requires_replacement(resource_type: str, old: dict[str, Any], new: dict[str, Any], detail: bool = False) -> Any:
-    changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-    hit = bool(changed & create_only(resource_type))
+    hit = bool(changed(old, new) & create_only(resource_type))
     if detail:
         return "True" if hit else "False"
     return hit

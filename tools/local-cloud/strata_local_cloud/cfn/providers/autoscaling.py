@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, as_bool, compact, register
+from . import Provider, as_bool, compact, changed, register
 
 
 def _group_args(props):
@@ -41,20 +41,20 @@ class Group(Provider):
             asg.enable_metrics_collection(AutoScalingGroupName=name, Granularity=item["Granularity"], **compact({"Metrics": item.get("Metrics")}))
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType",
+        diff = changed(old, new)
+        if diff - {"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType",
                       "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs"}:
             return super().update(p, physical, old, new, attrs)
         asg = p.client("autoscaling")
         asg.update_auto_scaling_group(AutoScalingGroupName=physical, **_group_args(new))
-        if "TargetGroupARNs" in changed:
+        if "TargetGroupARNs" in diff:
             gone = set(old.get("TargetGroupARNs", [])) - set(new.get("TargetGroupARNs", []))
             added = set(new.get("TargetGroupARNs", [])) - set(old.get("TargetGroupARNs", []))
             if gone:
                 asg.detach_load_balancer_target_groups(AutoScalingGroupName=physical, TargetGroupARNs=sorted(gone))
             if added:
                 asg.attach_load_balancer_target_groups(AutoScalingGroupName=physical, TargetGroupARNs=sorted(added))
-        if "MetricsCollection" in changed:
+        if "MetricsCollection" in diff:
             self._metrics(asg, physical, new.get("MetricsCollection"))
         return physical, attrs
 

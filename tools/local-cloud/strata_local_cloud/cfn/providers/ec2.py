@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ResourceFailure
-from . import Provider, Provision, as_bool, as_int, compact, register
+from . import Provider, Provision, as_bool, as_int, compact, changed, register
 
 
 def _tag(p: Provision, resource_id: str, tags: list[dict[str, str]] | None) -> None:
@@ -23,7 +23,7 @@ class _Simple(Provider):
     """Types whose in-place update is re-tagging only."""
 
     def update(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any], attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - {"Tags"}:
+        if changed(old, new) - {"Tags"}:
             return super().update(p, physical, old, new, attrs)
         stale = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in {n["Key"] for n in new.get("Tags", [])}]
         if stale:
@@ -256,8 +256,8 @@ class SecurityGroup(Provider):
             (ec2.authorize_security_group_egress if egress else ec2.authorize_security_group_ingress)(GroupId=group_id, IpPermissions=added)
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"SecurityGroupIngress", "SecurityGroupEgress", "Tags"}:
+        diff = changed(old, new)
+        if diff - {"SecurityGroupIngress", "SecurityGroupEgress", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         ec2 = p.client("ec2")
         self._apply(ec2, physical, old.get("SecurityGroupIngress", []), new.get("SecurityGroupIngress", []), False)
@@ -281,6 +281,11 @@ class _GroupRule(Provider):
         rule_id = rules[0].get("SecurityGroupRuleId") or f"sgr-{props['GroupId']}-{logical_id}"
         return rule_id, {"Id": rule_id}
 
+    def update(self, p, physical, old, new, attrs):
+        if changed(old, new) == {"Description"}:
+            return physical, attrs
+        return super().update(p, physical, old, new, attrs)
+
     def delete(self, p, physical, props, attrs):
         call = p.client("ec2").revoke_security_group_egress if self.egress else p.client("ec2").revoke_security_group_ingress
         call(GroupId=props["GroupId"], IpPermissions=[_permission(props, self.egress)])
@@ -290,21 +295,11 @@ class _GroupRule(Provider):
 class Ingress(_GroupRule):
     type = "AWS::EC2::SecurityGroupIngress"
 
-    def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} == {"Description"}:
-            return physical, attrs
-        return super().update(p, physical, old, new, attrs)
-
 
 @register
 class Egress(_GroupRule):
     type = "AWS::EC2::SecurityGroupEgress"
     egress = True
-
-    def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} == {"Description"}:
-            return physical, attrs
-        return super().update(p, physical, old, new, attrs)
 
 
 @register
@@ -316,7 +311,7 @@ class Eip(Provider):
         return out["PublicIp"], {"AllocationId": out["AllocationId"], "PublicIp": out["PublicIp"]}
 
     def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} == {"Tags"}:
+        if changed(old, new) == {"Tags"}:
             _tag(p, attrs["AllocationId"], new.get("Tags"))
             return physical, attrs
         return super().update(p, physical, old, new, attrs)
@@ -372,7 +367,7 @@ class LaunchTemplate(Provider):
         return lt_id, {"LaunchTemplateId": lt_id, "LatestVersionNumber": str(out["LatestVersionNumber"]), "DefaultVersionNumber": str(out["DefaultVersionNumber"])}
 
     def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - {"LaunchTemplateData", "TagSpecifications"}:
+        if changed(old, new) - {"LaunchTemplateData", "TagSpecifications"}:
             return super().update(p, physical, old, new, attrs)
         ec2 = p.client("ec2")
         version = ec2.create_launch_template_version(LaunchTemplateId=physical, LaunchTemplateData=new["LaunchTemplateData"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, as_bool, compact, register
+from . import Provider, as_bool, compact, changed, register
 
 
 def _lb_attrs(lb):
@@ -29,18 +29,18 @@ class LoadBalancer(Provider):
         return lb["LoadBalancerArn"], _lb_attrs(lb)
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"LoadBalancerAttributes", "SecurityGroups", "Subnets", "Tags"}:
+        diff = changed(old, new)
+        if diff - {"LoadBalancerAttributes", "SecurityGroups", "Subnets", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         elb = p.client("elbv2")
-        if "LoadBalancerAttributes" in changed:
+        if "LoadBalancerAttributes" in diff:
             elb.modify_load_balancer_attributes(LoadBalancerArn=physical, Attributes=[
                 {"Key": a["Key"], "Value": str(a["Value"])} for a in new.get("LoadBalancerAttributes", [])])
-        if "SecurityGroups" in changed:
+        if "SecurityGroups" in diff:
             elb.set_security_groups(LoadBalancerArn=physical, SecurityGroups=new["SecurityGroups"])
-        if "Subnets" in changed:
+        if "Subnets" in diff:
             elb.set_subnets(LoadBalancerArn=physical, Subnets=new["Subnets"])
-        if "Tags" in changed:
+        if "Tags" in diff:
             elb.add_tags(ResourceArns=[physical], Tags=p.tags(new.get("Tags")))
         return physical, attrs
 
@@ -75,15 +75,15 @@ class TargetGroup(Provider):
                 {"Key": a["Key"], "Value": str(a["Value"])} for a in props["TargetGroupAttributes"]])
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - _TG_MODIFY - {"TargetGroupAttributes", "Tags"}:
+        diff = changed(old, new)
+        if diff - _TG_MODIFY - {"TargetGroupAttributes", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         elb = p.client("elbv2")
-        modify = {k: _TG[k](new[k]) for k in changed & _TG_MODIFY if k in new}
+        modify = {k: _TG[k](new[k]) for k in diff & _TG_MODIFY if k in new}
         if modify:
             elb.modify_target_group(TargetGroupArn=physical, **modify)
         self._attributes(elb, physical, new)
-        if "Tags" in changed:
+        if "Tags" in diff:
             elb.add_tags(ResourceArns=[physical], Tags=p.tags(new.get("Tags")))
         return physical, attrs
 

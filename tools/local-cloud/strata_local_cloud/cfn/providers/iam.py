@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import Provider, compact, register
+from . import Provider, compact, changed, register
 
 
 def _doc(value):
@@ -39,15 +39,15 @@ class Role(Provider):
             iam.put_role_policy(RoleName=name, PolicyName=pname, PolicyDocument=_doc(doc))
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "Description", "Tags", "MaxSessionDuration"}:
+        diff = changed(old, new)
+        if diff - {"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "Description", "Tags", "MaxSessionDuration"}:
             return super().update(p, physical, old, new, attrs)
         iam = p.client("iam")
-        if "AssumeRolePolicyDocument" in changed:
+        if "AssumeRolePolicyDocument" in diff:
             iam.update_assume_role_policy(RoleName=physical, PolicyDocument=_doc(new["AssumeRolePolicyDocument"]))
-        if {"Description", "MaxSessionDuration"} & changed:
+        if {"Description", "MaxSessionDuration"} & diff:
             iam.update_role(**compact({"RoleName": physical, "Description": new.get("Description"), "MaxSessionDuration": new.get("MaxSessionDuration")}))
-        if "Tags" in changed:
+        if "Tags" in diff:
             iam.tag_role(RoleName=physical, Tags=p.tags(new.get("Tags")))
         self._policies(iam, physical, old, new)
         return physical, attrs
@@ -93,7 +93,7 @@ class InstanceProfile(Provider):
         return name, {"Arn": profile["Arn"]}
 
     def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} != {"Roles"}:
+        if changed(old, new) != {"Roles"}:
             return super().update(p, physical, old, new, attrs)
         iam = p.client("iam")
         for role in set(old.get("Roles", [])) - set(new.get("Roles", [])):

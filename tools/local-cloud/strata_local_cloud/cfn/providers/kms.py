@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import Provider, as_bool, compact, register
+from . import Provider, as_bool, compact, changed, register
 
 
 @register
@@ -23,17 +23,17 @@ class Key(Provider):
         return key["KeyId"], {"Arn": key["Arn"], "KeyId": key["KeyId"]}
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"KeyPolicy", "EnableKeyRotation", "Description", "Tags", "PendingWindowInDays"}:
+        diff = changed(old, new)
+        if diff - {"KeyPolicy", "EnableKeyRotation", "Description", "Tags", "PendingWindowInDays"}:
             return super().update(p, physical, old, new, attrs)
         kms = p.client("kms")
-        if "KeyPolicy" in changed:
+        if "KeyPolicy" in diff:
             kms.put_key_policy(KeyId=physical, PolicyName="default", Policy=json.dumps(new["KeyPolicy"]))
-        if "EnableKeyRotation" in changed:
+        if "EnableKeyRotation" in diff:
             (kms.enable_key_rotation if as_bool(new.get("EnableKeyRotation")) else kms.disable_key_rotation)(KeyId=physical)
-        if "Description" in changed:
+        if "Description" in diff:
             kms.update_key_description(KeyId=physical, Description=new.get("Description", ""))
-        if "Tags" in changed:
+        if "Tags" in diff:
             kms.tag_resource(KeyId=physical, Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in p.tags(new.get("Tags"))])
         return physical, attrs
 

@@ -6,7 +6,7 @@ custom resource naming it as ServiceToken can be run from the same code (see ..c
 
 from __future__ import annotations
 
-from . import Provider, compact, register
+from . import Provider, compact, changed, register
 
 _CONFIG_KEYS = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime", "KmsKeyArn", "VpcConfig",
                 "LoggingConfig", "Layers", "EphemeralStorage", "TracingConfig", "DeadLetterConfig")
@@ -32,16 +32,16 @@ class Function(Provider):
         return name, {"Arn": fn["FunctionArn"]}
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"Code", "Architectures", "Tags", *_CONFIG_KEYS}:
+        diff = changed(old, new)
+        if diff - {"Code", "Architectures", "Tags", *_CONFIG_KEYS}:
             return super().update(p, physical, old, new, attrs)
         client = p.client("lambda")
-        if changed & set(_CONFIG_KEYS):
+        if diff & set(_CONFIG_KEYS):
             client.update_function_configuration(FunctionName=physical, **_config(new))
-        if changed & {"Code", "Architectures"}:
+        if diff & {"Code", "Architectures"}:
             client.update_function_code(FunctionName=physical, Architectures=new.get("Architectures", ["x86_64"]),
                                         **{k: v for k, v in new["Code"].items() if k in ("S3Bucket", "S3Key", "S3ObjectVersion", "ZipFile")})
-        if "Tags" in changed:
+        if "Tags" in diff:
             client.tag_resource(Resource=attrs["Arn"], Tags={t["Key"]: t["Value"] for t in p.tags(new.get("Tags"))})
         p.engine.register_function(attrs["Arn"], physical, new, p.region)
         return physical, attrs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, compact, register
+from . import Provider, compact, changed, register
 
 
 @register
@@ -23,21 +23,21 @@ class LogGroup(Provider):
         return f"arn:aws:logs:{p.region}:123456789012:log-group:{name}:*"
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"RetentionInDays", "KmsKeyId", "Tags"}:
+        diff = changed(old, new)
+        if diff - {"RetentionInDays", "KmsKeyId", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         logs = p.client("logs")
-        if "RetentionInDays" in changed:
+        if "RetentionInDays" in diff:
             if new.get("RetentionInDays") is None:
                 logs.delete_retention_policy(logGroupName=physical)
             else:
                 logs.put_retention_policy(logGroupName=physical, retentionInDays=int(new["RetentionInDays"]))
-        if "KmsKeyId" in changed:
+        if "KmsKeyId" in diff:
             if new.get("KmsKeyId"):
                 logs.associate_kms_key(logGroupName=physical, kmsKeyId=new["KmsKeyId"])
             else:
                 logs.disassociate_kms_key(logGroupName=physical)
-        if "Tags" in changed:
+        if "Tags" in diff:
             logs.tag_resource(resourceArn=attrs["Arn"].removesuffix(":*"), tags={t["Key"]: t["Value"] for t in p.tags(new.get("Tags"))})
         return physical, attrs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from . import Provider, as_bool, compact, register
+from . import Provider, as_bool, compact, changed, register
 
 
 def _tags(p, props):
@@ -23,7 +23,7 @@ class SubnetGroup(Provider):
         return name, {}
 
     def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - {"DBSubnetGroupDescription", "SubnetIds", "Tags"}:
+        if changed(old, new) - {"DBSubnetGroupDescription", "SubnetIds", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         p.client("rds").modify_db_subnet_group(DBSubnetGroupName=physical, DBSubnetGroupDescription=new["DBSubnetGroupDescription"],
                                                SubnetIds=new["SubnetIds"])
@@ -52,7 +52,7 @@ class ParameterGroup(Provider):
         return name, {"DBParameterGroupName": name}
 
     def update(self, p, physical, old, new, attrs):
-        if {k for k in set(old) | set(new) if old.get(k) != new.get(k)} - {"Parameters", "Tags"}:
+        if changed(old, new) - {"Parameters", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         rds = p.client("rds")
         removed = [k for k in (old.get("Parameters") or {}) if k not in (new.get("Parameters") or {})]
@@ -125,14 +125,14 @@ class Instance(Provider):
         return name, _attrs(db)
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        args = _instance_args({k: new[k] for k in changed if k in new}, modify=True)
+        diff = changed(old, new)
+        args = _instance_args({k: new[k] for k in diff if k in new}, modify=True)
         rds = p.client("rds")
         if args:
             db = rds.modify_db_instance(DBInstanceIdentifier=physical, ApplyImmediately=True, **args)["DBInstance"]
         else:
             db = rds.describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"][0]
-        if "Tags" in changed:
+        if "Tags" in diff:
             rds.add_tags_to_resource(ResourceName=attrs["DBInstanceArn"], Tags=p.tags(new.get("Tags")))
         return physical, _attrs(db)
 
@@ -160,8 +160,8 @@ class EventSubscription(Provider):
         return name, {}
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"SnsTopicArn", "SourceType", "EventCategories", "Enabled", "Tags"}:
+        diff = changed(old, new)
+        if diff - {"SnsTopicArn", "SourceType", "EventCategories", "Enabled", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         p.client("rds").modify_event_subscription(**compact({
             "SubscriptionName": physical, "SnsTopicArn": new["SnsTopicArn"], "SourceType": new.get("SourceType"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import Provider, compact, register
+from . import Provider, compact, changed, register
 
 
 @register
@@ -20,14 +20,14 @@ class Topic(Provider):
         return arn, {"TopicArn": arn, "TopicName": name}
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"DisplayName", "KmsMasterKeyId", "Tags"}:
+        diff = changed(old, new)
+        if diff - {"DisplayName", "KmsMasterKeyId", "Tags"}:
             return super().update(p, physical, old, new, attrs)
         sns = p.client("sns")
         for key in ("DisplayName", "KmsMasterKeyId"):
-            if key in changed:
+            if key in diff:
                 sns.set_topic_attributes(TopicArn=physical, AttributeName=key, AttributeValue=new.get(key, ""))
-        if "Tags" in changed:
+        if "Tags" in diff:
             sns.tag_resource(ResourceArn=physical, Tags=p.tags(new.get("Tags")))
         return physical, attrs
 

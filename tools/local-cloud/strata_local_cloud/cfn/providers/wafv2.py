@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, compact, register
+from . import Provider, compact, changed, register
 
 
 @register
@@ -17,8 +17,8 @@ class WebAcl(Provider):
         return f"{name}|{summary['Id']}|{props['Scope']}", {"Arn": summary["ARN"], "Id": summary["Id"]}
 
     def update(self, p, physical, old, new, attrs):
-        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if changed - {"DefaultAction", "Rules", "VisibilityConfig", "Description"}:
+        diff = changed(old, new)
+        if diff - {"DefaultAction", "Rules", "VisibilityConfig", "Description"}:
             return super().update(p, physical, old, new, attrs)
         name, acl_id, scope = physical.split("|")
         waf = p.client("wafv2")
