@@ -202,13 +202,27 @@ export async function checkAlbTls(alb: AlbTarget): Promise<CheckResult> {
   });
 }
 
+/**
+ * Sent on every HTTP request the verifier makes. The WAF web ACL in front of the ALB (compute layer) uses
+ * AWSManagedRulesCommonRuleSet, whose NoUserAgent_HEADER rule blocks a request without a User-Agent
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html), and Node's
+ * http client sends none of its own. An honest name, so the request is recognisable in the ALB and WAF logs.
+ */
+export const USER_AGENT = 'strata-tls-verification/1 (AWS CloudFormation custom resource Custom::TlsVerification)';
+
 /** Plain HTTP answers with a permanent redirect to HTTPS on the same host. */
 export async function checkHttpRedirect(alb: AlbTarget): Promise<CheckResult> {
   const name = 'HttpRedirect';
   const http = await import('node:http');
   return new Promise((resolve) => {
     const request = http.get(
-      { host: alb.dnsName, port: alb.httpPort ?? 80, path: '/', timeout: alb.timeoutMs ?? 10_000 },
+      {
+        host: alb.dnsName,
+        port: alb.httpPort ?? 80,
+        path: '/',
+        timeout: alb.timeoutMs ?? 10_000,
+        headers: { 'user-agent': USER_AGENT },
+      },
       (response) => {
         response.resume();
         const location = response.headers.location ?? '';
