@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject, Resource } from '@strata/cfn-model';
-import { environment, list, props, REPO } from './helpers';
+import { environment, list, props, REPO, statements } from './helpers';
 
 const prod = environment('prod');
 const customResources: [string, string, Resource, Record<string, Resource>][] = Object.entries(prod.layers).flatMap(
@@ -100,5 +100,60 @@ describe('Function builds', () => {
 
     expect(fn.Metadata?.BuildMethod).toBe('makefile');
     expect(makefile).toMatch(new RegExp(`^build-${id}:`, 'm'));
+  });
+});
+
+// Lambda checks a VPC function's network-interface permissions at CreateFunction ("The provided execution
+// role does not have permissions to call CreateNetworkInterface on EC2") and deletes the function's ENIs with
+// its role after the function is gone
+// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions). So the
+// permissions must come with the role itself (inline Policies or the AWS managed
+// AWSLambdaVPCAccessExecutionRole), never a standalone AWS::IAM::RolePolicy that can be created after the
+// function and is deleted before its ENIs are released.
+describe('VPC functions', () => {
+  const ENI_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface'];
+  const VPC_ACCESS_MANAGED = /:iam::aws:policy\/service-role\/AWSLambdaVPCAccessExecutionRole$/;
+  const vpcFunctions = (['dev', 'staging', 'prod'] as const).flatMap((env) =>
+    Object.entries(environment(env).layers).flatMap(([layer, t]) =>
+      Object.entries(t.resources)
+        .filter(([, r]) => ['AWS::Serverless::Function', 'AWS::Lambda::Function'].includes(r.Type))
+        .filter(([, r]) => r.Properties?.VpcConfig !== undefined)
+        .map(([id, r]) => [`${env} ${layer}.${id}`, r, t.resources] as const),
+    ),
+  );
+
+  it('exist (the TLS verifier in every environment)', () => {
+    expect(vpcFunctions.map(([name]) => name)).toEqual([
+      'dev VerifierStack.TlsVerificationFunction',
+      'staging VerifierStack.TlsVerificationFunction',
+      'prod VerifierStack.TlsVerificationFunction',
+    ]);
+  });
+
+  it.each(vpcFunctions)('%s: its role itself grants the network-interface actions', (_name, fn, all) => {
+    const roleId = deferredId(props(fn).Role);
+    const role = all[roleId];
+    expect(role?.Type).toBe('AWS::IAM::Role');
+    const inline = list(props(role).Policies).flatMap((p) =>
+      statements((p as JsonObject).PolicyDocument).filter((s) => s.Effect === 'Allow'),
+    );
+    const granted = new Set(inline.flatMap((s) => list(s.Action).map(String)));
+    const managed = list(props(role).ManagedPolicyArns).some((arn) => VPC_ACCESS_MANAGED.test(String(arn)));
+
+    expect(managed || ENI_ACTIONS.every((a) => granted.has(a))).toBe(true);
+  });
+
+  it.each(vpcFunctions)('%s: no standalone policy on its role carries the network-interface actions', (_n, fn, all) => {
+    const roleId = deferredId(props(fn).Role);
+    const standalone = Object.values(all).filter(
+      (r) =>
+        r.Type === 'AWS::IAM::RolePolicy' ||
+        r.Type === 'AWS::IAM::Policy' ||
+        r.Type === 'AWS::IAM::ManagedPolicy',
+    );
+    const onRole = standalone.filter((r) => JSON.stringify(r.Properties ?? {}).includes(roleId));
+    const actions = onRole.flatMap((r) => statements(props(r).PolicyDocument).flatMap((s) => list(s.Action).map(String)));
+
+    expect(actions.filter((a) => a.startsWith('ec2:') && a.includes('NetworkInterface'))).toEqual([]);
   });
 });
