@@ -210,3 +210,63 @@ def test_a_custom_resource_that_never_answers_fails_the_deploy(aws, deploy, cust
     stack = deploy(name, template, {"Value": "a", "Mode": "silent"})
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert any("did not receive a response from your Custom Resource: the function exited (code 0) without answering" in r for r in reasons(cf, name))
+
+
+# DeletionPolicy on the rollback of the create that made the resource, as CloudFormation documents it
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html):
+# Retain keeps the resource even then, so its fixed name blocks the retry; RetainExceptOnCreate deletes it
+# on that rollback and keeps it on every later delete.
+def _named_log_group(policy: str) -> dict:
+    return {"Parameters": {"Name": {"Type": "String"}},
+            "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": policy,
+                                   "Properties": {"LogGroupName": {"Fn::Sub": "/t/${Name}"}}}}}
+
+
+def _failing(template: dict) -> dict:
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Logs"}
+    return broken
+
+
+def _groups(aws, name: str) -> list[str]:
+    return [g["logGroupName"] for g in aws("logs").describe_log_groups(logGroupNamePrefix=f"/t/{name}")["logGroups"]]
+
+
+def test_retain_keeps_a_resource_whose_create_rolled_back_and_its_name_blocks_the_retry(aws, deploy):
+    name, cf = f"r-{uid()}", aws("cloudformation")
+    stack = deploy(f"s-{name}", _failing(_named_log_group("Retain")), {"Name": name})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    events = cf.describe_stack_events(StackName=stack["StackId"])["StackEvents"]
+    assert any(e["LogicalResourceId"] == "Logs" and e["ResourceStatus"] == "DELETE_SKIPPED" for e in events)
+    assert _groups(aws, name) == [f"/t/{name}"]
+    cf.delete_stack(StackName=stack["StackId"])
+    wait(cf, stack["StackId"])
+
+    retry = deploy(f"s-{name}", _named_log_group("Retain"), {"Name": name})
+    assert retry["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert any("already exists" in r for r in reasons(cf, retry["StackId"]))
+
+
+def test_retain_except_on_create_deletes_on_that_rollback_and_retains_on_a_later_delete(aws, deploy):
+    name, cf = f"r-{uid()}", aws("cloudformation")
+    stack = deploy(f"s-{name}", _failing(_named_log_group("RetainExceptOnCreate")), {"Name": name})
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert _groups(aws, name) == []
+    cf.delete_stack(StackName=stack["StackId"])
+    wait(cf, stack["StackId"])
+
+    retry = deploy(f"s-{name}", _named_log_group("RetainExceptOnCreate"), {"Name": name})
+    assert retry["StackStatus"] == "CREATE_COMPLETE"
+    cf.delete_stack(StackName=retry["StackId"])
+    assert wait(cf, retry["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert _groups(aws, name) == [f"/t/{name}"]  # retained by the delete, as Retain would
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("Retain", True), ("RetainExceptOnCreate", False), ("Delete", False)])
+def test_a_resource_added_by_a_failed_update_follows_its_policy_on_the_rollback(aws, deploy, policy, kept):
+    name, cf = f"r-{uid()}", aws("cloudformation")
+    assert deploy(f"s-{name}", {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})["StackStatus"] == "CREATE_COMPLETE"
+    added = _failing(_named_log_group(policy))
+    added["Resources"]["T"] = {"Type": "AWS::SNS::Topic"}
+    assert deploy(f"s-{name}", added, {"Name": name})["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert _groups(aws, name) == ([f"/t/{name}"] if kept else [])

@@ -17,9 +17,13 @@ describe('Stateful resources', () => {
 
     expect(all.length).toBeGreaterThan(10);
     for (const [id, r] of all) {
+      // RetainExceptOnCreate, never plain Retain: Retain also keeps a resource when the create that made it
+      // rolls back, and with its fixed name it then blocks the retry ("already exists"). RetainExceptOnCreate
+      // "behaves like Retain for stack operations, except for the stack operation that initially created the
+      // resource" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
       expect({ id, deletion: r.DeletionPolicy }).toEqual({
         id,
-        deletion: expect.stringMatching(/^(Retain|Snapshot)$/),
+        deletion: expect.stringMatching(/^(RetainExceptOnCreate|Snapshot)$/),
       });
       expect({ id, replace: r.UpdateReplacePolicy }).toEqual({
         id,
@@ -28,10 +32,24 @@ describe('Stateful resources', () => {
     }
   });
 
-  it('dev: everything is deleted with the stack except what a replacement would orphan', () => {
+  it('dev: everything is deleted with the stack and when replaced', () => {
     for (const [id, r] of statefulOf('dev')) {
-      expect({ id, deletion: r.DeletionPolicy }).toEqual({ id, deletion: 'Delete' });
+      expect({ id, deletion: r.DeletionPolicy, replace: r.UpdateReplacePolicy ?? 'Delete' }).toEqual({
+        id,
+        deletion: 'Delete',
+        replace: 'Delete',
+      });
     }
+  });
+
+  it.each(['dev', 'staging', 'prod'] as const)('%s: no resource of any type uses plain Retain', (env) => {
+    const retained = Object.entries(environment(env).layers).flatMap(([layer, t]) =>
+      Object.entries(t.resources)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .map(([id]) => `${layer}.${id}`),
+    );
+
+    expect(retained).toEqual([]);
   });
 
   it('the database, the buckets and the log groups carry fixed names, so a change that would replace one fails instead of creating an empty twin', () => {

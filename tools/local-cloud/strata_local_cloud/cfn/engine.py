@@ -458,11 +458,11 @@ class Engine:
         self.set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
         removed = [k for k in old_resources if k not in resources]
         for logical_id in reversed(tpl.creation_order({k: old.template["Resources"][k] for k in removed if k in old.template["Resources"]})):
-            self.delete_resource(stack, old_resources[logical_id], policy_key="deletion_policy", forget=True)
+            self.delete_resource(stack, old_resources[logical_id], why="remove", forget=True)
         for logical_id, previous in replaced.items():
-            self.delete_resource(stack, previous, policy_key="update_replace_policy", forget=False)
+            self.delete_resource(stack, previous, why="replace", forget=False)
         for previous in superseded:
-            self.delete_resource(stack, previous, policy_key=None, forget=False)
+            self.delete_resource(stack, previous, why="supersede", forget=False)
         self.set_stack_status(stack, "UPDATE_COMPLETE")
         return True
 
@@ -497,7 +497,7 @@ class Engine:
         for logical_id in reversed(created + list(replaced)):
             res = stack.resources.get(logical_id)
             if res is not None and res.physical_id is not None:
-                ok &= self.delete_resource(stack, res, policy_key=None, forget=True)
+                ok &= self.delete_resource(stack, res, why="rollback", forget=True)
             elif res is not None:
                 with self.lock:
                     del stack.resources[logical_id]
@@ -550,14 +550,14 @@ class Engine:
             if res.physical_id is None:
                 self.set_resource_status(stack, res, "DELETE_COMPLETE")
                 continue
-            deleted = self.delete_resource(stack, res, policy_key=None if rollback else "deletion_policy", forget=False)
+            deleted = self.delete_resource(stack, res, why="rollback" if rollback else "remove", forget=False)
             if not deleted:
                 kept.add(logical_id)
             ok &= deleted
         return ok
 
-    def delete_resource(self, stack: Stack, res: Resource, policy_key: str | None, forget: bool) -> bool:
-        policy = getattr(res, policy_key) if policy_key else "Delete"
+    def delete_resource(self, stack: Stack, res: Resource, why: str, forget: bool) -> bool:
+        policy = effective_policy(res, why)
         if policy == "Retain":
             self.set_resource_status(stack, res, "DELETE_SKIPPED")
         else:
@@ -684,7 +684,7 @@ class Engine:
         for logical_id, current in stack.resources.items():
             if logical_id not in resources:
                 changes.append({"LogicalResourceId": logical_id, "ResourceType": current.type, "Action": "Remove",
-                                "PhysicalResourceId": current.physical_id, "PolicyAction": {"Retain": "Retain", "Snapshot": "Snapshot"}.get(current.deletion_policy, "Delete")})
+                                "PhysicalResourceId": current.physical_id, "PolicyAction": effective_policy(current, "remove")})
         return [{"Type": "Resource", "ResourceChange": c} for c in changes]
 
     def nested_change_set(self, parent: ChangeSet, child: Stack, props: dict[str, Any]) -> str:
@@ -732,6 +732,36 @@ class Engine:
             cs.execution_status = "EXECUTE_COMPLETE" if ok else "EXECUTE_FAILED"
 
         self.background(run)
+
+
+def effective_policy(res: Resource, why: str) -> str:
+    """What CloudFormation does with a resource it takes out of a stack: Delete, Retain or Snapshot.
+
+    `why` is the operation: "remove" (stack delete, or a resource left out of an update's template),
+    "replace" (the old copy after a replacement), "rollback" (rolling back the operation that created
+    the resource) or "supersede" (a custom resource that answered with a new physical ID: CloudFormation
+    sends the old one Delete whatever its policy).
+    Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+    - Retain keeps the resource in every case, also when the create that made it rolls back ("Retain also
+      preserves resources that are deleted from stacks before serving traffic, such as the resources that
+      are deleted immediately after creation during rollbacks", AWS What's New, 2023-07-31);
+    - RetainExceptOnCreate "behaves like Retain for stack operations, except for the stack operation that
+      initially created the resource. If the stack operation that created the resource is rolled back,
+      CloudFormation deletes the resource."
+    - UpdateReplacePolicy (Delete | Retain | Snapshot) applies to the old copy after a replacement:
+      https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html
+    A Snapshot policy on rollback is treated as Delete here (not verified against AWS).
+    """
+    if why == "supersede":
+        return "Delete"
+    if why == "replace":
+        return res.update_replace_policy
+    policy = res.deletion_policy
+    if policy == "RetainExceptOnCreate":
+        return "Delete" if why == "rollback" else "Retain"
+    if why == "rollback" and policy == "Snapshot":
+        return "Delete"
+    return policy
 
 
 def _same(a: Any, b: Any) -> bool:
