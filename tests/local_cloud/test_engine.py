@@ -270,3 +270,16 @@ def test_a_resource_added_by_a_failed_update_follows_its_policy_on_the_rollback(
     added["Resources"]["T"] = {"Type": "AWS::SNS::Topic"}
     assert deploy(f"s-{name}", added, {"Name": name})["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert _groups(aws, name) == ([f"/t/{name}"] if kept else [])
+
+
+def test_a_null_value_is_refused_at_validation_and_its_quoted_twin_is_accepted(aws, deploy):
+    # A YAML flow mapping split by an unquoted comma: "Description: a (b, c)" parses as a key with no value.
+    cf, name = aws("cloudformation"), f"n-{uid()}"
+    body = "Resources:\n  Group:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: {desc}\n"
+    broken = body.format(desc="{ Text: to APIs (SSM, CloudWatch) }").replace("GroupDescription: ", "Tags:\n        - ")
+    with pytest.raises(cf.exceptions.ClientError,
+                       match=r"\[/Resources/Group/Properties/Tags/0/CloudWatch\)\] 'null' values are not allowed in templates"):
+        cf.create_change_set(StackName=name, ChangeSetName="c", TemplateBody=broken, ChangeSetType="CREATE")
+    with pytest.raises(cf.exceptions.ClientError, match="does not exist"):
+        cf.describe_stacks(StackName=name)
+    assert deploy(name, body.format(desc="'to APIs (SSM, CloudWatch)'"))["StackStatus"] == "CREATE_COMPLETE"

@@ -100,7 +100,7 @@ def test_language_extensions_resolve_deletion_policy_and_leave_properties_to_dep
     body = (REPO / "nested" / "storage.yaml").read_text()
     raw = tpl.parse(body)
     params = {k: str(v.get("Default", "x")) for k, v in raw["Parameters"].items()}
-    for env, policy in (("true", "Retain"), ("false", "Delete")):
+    for env, policy in (("true", "RetainExceptOnCreate"), ("false", "Delete")):
         out = tpl.apply_transforms(raw, {**params, "RetainData": env, "EnvironmentSuffix": "t"}, PSEUDO)
         assert out["Resources"]["AccessLogsBucket"]["DeletionPolicy"] == policy
         # The intrinsic in the policy document is still there for the engine to resolve (not a half-resolved string).

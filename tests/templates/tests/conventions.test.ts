@@ -3,7 +3,22 @@ import { templates, walk } from './helpers';
 
 const entries = Object.entries(templates);
 
+/** JSON paths of every null in a parsed template (a YAML key without a value, or a flow mapping split by a comma). */
+function nullPaths(value: Json | undefined, path = ''): string[] {
+  if (value === null) return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nullPaths(v, `${path}[${i}]`));
+  if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nullPaths(v, `${path}/${k}`));
+  return [];
+}
+
 describe('Templates: conventions', () => {
+  // CloudFormation refuses a template with a null value anywhere ("[/Resources/X/Properties/Y] 'null' values
+  // are not allowed in templates"): an unquoted "(a, b)" inside a YAML flow mapping parses as a second key
+  // with no value, and cut a security group rule's Description this way.
+  it.each(entries)('%s: holds no null value anywhere', (_name, t) => {
+    expect(nullPaths(t as unknown as Json)).toEqual([]);
+  });
+
   it.each(entries)('%s: the Description starts with the layer name', (name, t) => {
     const prefix = name === 'root' ? 'Strata root: ' : `Strata ${name} layer: `;
 

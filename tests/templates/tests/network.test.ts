@@ -85,6 +85,42 @@ describe('Layer: network', () => {
     ]);
   });
 
+  describe('app tier NACL, evaluated as EC2 does (lowest rule number first, first match decides, else deny)', () => {
+    // https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html
+    const toInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    const within = (ip: string, cidr: string) => {
+      const [base = '', bits = '32'] = cidr.split('/');
+      const size = 2 ** (32 - Number(bits));
+      return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+    };
+    const inbound = (acl: string, source: string, port: number) => {
+      const rules = ofType(r, 'AWS::EC2::NetworkAclEntry')
+        .map(([, e]) => props(e))
+        .filter((e) => JSON.stringify(e.NetworkAclId).includes(acl) && e.Egress === false)
+        .sort((a, b) => Number(a.RuleNumber) - Number(b.RuleNumber));
+      const match = rules.find((e) => {
+        const range = e.PortRange as { From: number; To: number };
+        return within(source, String(e.CidrBlock)) && port >= range.From && port <= range.To;
+      });
+      return match?.RuleAction ?? 'deny';
+    };
+    const APP_PORT = 8080;
+
+    it.each([
+      ['the public tier (the ALB)', '10.0.0.10', 'allow'],
+      ['the internet', '203.0.113.7', 'deny'],
+      ['the data tier', '10.0.128.10', 'deny'],
+      ['the app tier itself', '10.0.64.10', 'deny'],
+    ])('the app port from %s: %s', (_from, source, expected) => {
+      expect(inbound('AppNetworkAcl', source, APP_PORT)).toBe(expected);
+    });
+
+    it('still admits answers to the app tier on client ports from anywhere (stateless NACL)', () => {
+      expect(inbound('AppNetworkAcl', '203.0.113.7', 40000)).toBe('allow');
+      expect(inbound('AppNetworkAcl', '10.0.128.10', 51000)).toBe('allow');
+    });
+  });
+
   it("logs ALL VPC traffic to an encrypted log group with the environment's retention", () => {
     const [[, flowLog] = []] = ofType(r, 'AWS::EC2::FlowLog');
 

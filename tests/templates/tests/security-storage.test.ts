@@ -41,7 +41,7 @@ describe('Layer: security', () => {
   });
 
   it('keeps the key when data is retained (prod) and schedules deletion in dev', () => {
-    expect(r.Key?.DeletionPolicy).toBe('Retain');
+    expect(r.Key?.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(resourcesOf(dev, 'security').Key?.DeletionPolicy).toBe('Delete');
   });
 
@@ -130,7 +130,7 @@ describe('Layer: storage', () => {
   });
 
   it('retains the buckets in prod and deletes them in dev', () => {
-    for (const [, b] of buckets) expect(b.DeletionPolicy).toBe('Retain');
+    for (const [, b] of buckets) expect(b.DeletionPolicy).toBe('RetainExceptOnCreate');
     for (const [, b] of ofType(resourcesOf(dev, 'storage'), 'AWS::S3::Bucket')) expect(b.DeletionPolicy).toBe('Delete');
   });
 

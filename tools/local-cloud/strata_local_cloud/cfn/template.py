@@ -43,7 +43,23 @@ def parse(body: str) -> dict[str, Any]:
         raise ValidationError(f"Template format error: not valid JSON or YAML ({error})") from error
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict) or not template["Resources"]:
         raise ValidationError("Template format error: At least one Resources member must be defined.")
+    # CloudFormation refuses a null anywhere in a template, at validation, before any resource exists:
+    # "Template format error: [/Resources/X/Properties/Y] 'null' values are not allowed in templates".
+    null = _first_null(template, "")
+    if null is not None:
+        raise ValidationError(f"Template format error: [{null}] 'null' values are not allowed in templates")
     return template
+
+
+def _first_null(node: Any, path: str) -> str | None:
+    if node is None:
+        return path or "/"
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        found = _first_null(value, f"{path}/{key}")
+        if found is not None:
+            return found
+    return None
 
 
 def transforms(template: dict[str, Any]) -> list[str]:
