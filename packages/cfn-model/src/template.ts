@@ -15,6 +15,8 @@ export interface Parameter {
   AllowedPattern?: string;
   MinValue?: number;
   MaxValue?: number;
+  MinLength?: number;
+  MaxLength?: number;
   ConstraintDescription?: string;
   Description?: string;
   NoEcho?: boolean;

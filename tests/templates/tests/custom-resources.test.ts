@@ -146,13 +146,12 @@ describe('VPC functions', () => {
   it.each(vpcFunctions)('%s: no standalone policy on its role carries the network-interface actions', (_n, fn, all) => {
     const roleId = deferredId(props(fn).Role);
     const standalone = Object.values(all).filter(
-      (r) =>
-        r.Type === 'AWS::IAM::RolePolicy' ||
-        r.Type === 'AWS::IAM::Policy' ||
-        r.Type === 'AWS::IAM::ManagedPolicy',
+      (r) => r.Type === 'AWS::IAM::RolePolicy' || r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy',
     );
     const onRole = standalone.filter((r) => JSON.stringify(r.Properties ?? {}).includes(roleId));
-    const actions = onRole.flatMap((r) => statements(props(r).PolicyDocument).flatMap((s) => list(s.Action).map(String)));
+    const actions = onRole.flatMap((r) =>
+      statements(props(r).PolicyDocument).flatMap((s) => list(s.Action).map(String)),
+    );
 
     expect(actions.filter((a) => a.startsWith('ec2:') && a.includes('NetworkInterface'))).toEqual([]);
   });

@@ -105,6 +105,26 @@ describe('Root: rules', () => {
     expect(environment('dev').root.ruleViolations).toEqual([]);
   });
 
+  it.each(['staging', 'prod'] as const)(
+    'stops %s without an alarm subscriber, naming AlarmEmail and the fix',
+    (env) => {
+      expect(environment(env, { AlarmEmail: '' }).root.ruleViolations).toEqual([
+        {
+          rule: 'AlarmSubscriberRequiredOutsideDev',
+          description: expect.stringMatching(/^AlarmEmail is empty .*pass AlarmEmail=<on-call address>/),
+        },
+      ]);
+    },
+  );
+
+  it.each(['staging', 'prod'] as const)('lets %s deploy with a certificate and an alarm subscriber', (env) => {
+    expect(environment(env).root.ruleViolations).toEqual([]);
+  });
+
+  it('keeps the alarm subscriber optional in dev', () => {
+    expect(environment('dev', { AlarmEmail: '' }).root.ruleViolations).toEqual([]);
+  });
+
   it('refuses, in the database layer deployed alone, a parameter group family that does not match the engine version', () => {
     const given = {
       EnvironmentSuffix: 'dev',

@@ -34,7 +34,8 @@ export const TEST_CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/
 export function environment(env: 'dev' | 'staging' | 'prod', extra: Record<string, string> = {}): ResolvedProject {
   const config = samconfig[env];
   if (!config) throw new Error(`samconfig.toml has no ${env}`);
-  const certificate: Record<string, string> = env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE };
+  const certificate: Record<string, string> =
+    env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE, AlarmEmail: 'oncall@example.com' };
   return resolveProject(
     project,
     { ...config.parameterOverrides, ...certificate, ...extra },

@@ -3,7 +3,9 @@ import { templates } from './helpers';
 /** Whether CloudFormation would accept a String parameter value: AllowedPattern (whole value), Min/MaxLength. */
 function accepts(spec: { AllowedPattern?: string; MinLength?: number; MaxLength?: number }, value: string): boolean {
   const pattern = spec.AllowedPattern === undefined || new RegExp(`^(?:${spec.AllowedPattern})$`).test(value);
-  return pattern && value.length >= (spec.MinLength ?? 0) && value.length <= (spec.MaxLength ?? Number.POSITIVE_INFINITY);
+  return (
+    pattern && value.length >= (spec.MinLength ?? 0) && value.length <= (spec.MaxLength ?? Number.POSITIVE_INFINITY)
+  );
 }
 
 const declaring = (name: string) =>
