@@ -1,6 +1,6 @@
 """Tear down a Strata environment: dev completely, staging and prod only deliberately.
 
-    .venv/bin/python tools/teardown.py --stack strata-dev [--region R] [--yes]
+    .venv/bin/python tools/teardown.py --stack strata-dev [--region R]
     .venv/bin/python tools/teardown.py --stack strata-prod --confirm strata-prod
 
 dev: the log buckets have DeletionPolicy Delete but CloudFormation cannot delete a bucket that holds
@@ -21,8 +21,11 @@ import boto3
 
 
 def storage_buckets(cf, root_id: str) -> list[str]:
+    # A stack whose create failed (ROLLBACK_FAILED, CREATE_FAILED) lists resources that were never created:
+    # they carry no PhysicalResourceId.
     nested = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in cf.list_stack_resources(StackName=root_id)["StackResourceSummaries"]
-              if r["ResourceType"] == "AWS::CloudFormation::Stack"}
+              if r["ResourceType"] == "AWS::CloudFormation::Stack" and r.get("PhysicalResourceId")
+              and r["ResourceStatus"] != "DELETE_COMPLETE"}
     if "StorageStack" not in nested:
         return []
     return [r["PhysicalResourceId"] for r in cf.list_stack_resources(StackName=nested["StorageStack"])["StackResourceSummaries"]
