@@ -283,3 +283,62 @@ def test_a_null_value_is_refused_at_validation_and_its_quoted_twin_is_accepted(a
     with pytest.raises(cf.exceptions.ClientError, match="does not exist"):
         cf.describe_stacks(StackName=name)
     assert deploy(name, body.format(desc="'to APIs (SSM, CloudWatch)'"))["StackStatus"] == "CREATE_COMPLETE"
+
+
+# RDS engine-version rules the database layer depends on (rds_catalogue.py): a major upgrade in place needs
+# AllowMajorVersionUpgrade, and a major past its end of standard support cannot be created with Extended
+# Support disabled. Both refusals have their accepted twin.
+DB_STACK = {
+    "Parameters": {"Name": {"Type": "String"}, "Version": {"Type": "String"}, "Family": {"Type": "String"},
+                   "Allow": {"Type": "String", "Default": "true"},
+                   "Lifecycle": {"Type": "String", "Default": "open-source-rds-extended-support-disabled"}},
+    "Resources": {
+        "Params": {"Type": "AWS::RDS::DBParameterGroup", "Properties": {
+            "Family": {"Ref": "Family"}, "Description": "t", "Parameters": {"require_secure_transport": "1"}}},
+        "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
+            "DBInstanceIdentifier": {"Ref": "Name"}, "Engine": "mysql", "EngineVersion": {"Ref": "Version"},
+            "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": 20, "MasterUsername": "admin", "ManageMasterUserPassword": True,
+            "DBParameterGroupName": {"Ref": "Params"}, "AllowMajorVersionUpgrade": {"Ref": "Allow"},
+            "EngineLifecycleSupport": {"Ref": "Lifecycle"}}},
+    },
+}
+
+
+def test_mysql_80_cannot_be_created_without_extended_support_and_can_with_it(aws, deploy):
+    name, cf = f"db-{uid()}", aws("cloudformation")
+    refused = deploy(f"s-{name}", DB_STACK, {"Name": name, "Version": "8.0.43", "Family": "mysql8.0"})
+    assert refused["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert any("reached the end of standard support on 2026-07-31" in r for r in reasons(cf, refused["StackId"]))
+    cf.delete_stack(StackName=refused["StackId"])
+    wait(cf, refused["StackId"])
+    accepted = deploy(f"s-{name}", DB_STACK, {"Name": name, "Version": "8.0.43", "Family": "mysql8.0",
+                                             "Lifecycle": "open-source-rds-extended-support"})
+    assert accepted["StackStatus"] == "CREATE_COMPLETE"
+    cf.delete_stack(StackName=accepted["StackId"])
+    wait(cf, accepted["StackId"])
+
+
+def test_a_major_upgrade_modifies_the_instance_in_place_only_with_allow_major_version_upgrade(aws, deploy):
+    name, cf, rds = f"db-{uid()}", aws("cloudformation"), aws("rds")
+    base = {"Name": name, "Version": "8.0.43", "Family": "mysql8.0", "Lifecycle": "open-source-rds-extended-support"}
+    assert deploy(f"s-{name}", DB_STACK, {**base, "Allow": "false"})["StackStatus"] == "CREATE_COMPLETE"
+    before = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+
+    upgrade = {**base, "Version": "8.4.6", "Family": "mysql8.4", "Lifecycle": "open-source-rds-extended-support-disabled"}
+    refused = deploy(f"s-{name}", DB_STACK, {**upgrade, "Allow": "false"})
+    assert refused["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert any("AllowMajorVersionUpgrade flag must be present" in r for r in reasons(cf, refused["StackId"]))
+    assert rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["EngineVersion"] == "8.0.43"
+
+    cs = cf.create_change_set(StackName=f"s-{name}", ChangeSetName="upgrade", TemplateBody=json.dumps(DB_STACK),
+                              Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in {**upgrade, "Allow": "true"}.items()])
+    changes = {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"] for c in cf.describe_change_set(ChangeSetName=cs["Id"])["Changes"]}
+    assert (changes["Db"]["Action"], changes["Db"]["Replacement"]) == ("Modify", "False")
+    assert (changes["Params"]["Action"], changes["Params"]["Replacement"]) == ("Modify", "True")
+    cf.execute_change_set(ChangeSetName=cs["Id"])
+    assert wait(cf, f"s-{name}")["StackStatus"] == "UPDATE_COMPLETE"
+    after = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]
+    assert after["EngineVersion"] == "8.4.6"
+    assert after["DbiResourceId"] == before["DbiResourceId"]  # the same instance, modified in place
+    cf.delete_stack(StackName=refused["StackId"])
+    wait(cf, refused["StackId"])

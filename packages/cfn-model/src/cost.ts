@@ -21,6 +21,10 @@ export interface PriceTable {
   hoursPerMonth: number;
   prices: Record<string, Price | Record<string, Price>>;
   usage: Record<string, Record<string, number>>;
+  /** vCPUs per DB instance class (Extended Support is billed per vCPU-hour), with the page they come from. */
+  rdsVcpus?: { page: string; classes: Record<string, number> };
+  /** End of RDS standard support per MySQL major version (ISO date), with the page it comes from. */
+  rdsStandardSupportEnds?: { page: string; majors: Record<string, string> };
 }
 export interface LineItem {
   item: string;
@@ -113,6 +117,21 @@ export function price(resolved: ResolvedProject, environmentType: string, table:
     const gb = Number(p.AllocatedStorage ?? 0);
     add('RDS storage (gp3)', `${gb} GB${multi === 2 ? ' x 2' : ''}`, multi * gb * flat(table, 'rdsGp3GbMonth'));
     add('RDS backups', `up to ${gb} GB: included`, 0);
+    const extended = extendedSupport(resolved, p, table);
+    if (extended) {
+      const vcpus = table.rdsVcpus?.classes[cls];
+      if (vcpus === undefined)
+        throw new Error(
+          `data/prices.json has no rdsVcpus for ${cls}: add it (with its page) before pricing Extended Support`,
+        );
+      // Charged per vCPU-hour, the Multi-AZ standby included (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
+      // extended-support-charges.html).
+      add(
+        `RDS Extended Support (MySQL ${extended}, year 1-2 rate)`,
+        `${multi} x ${vcpus} vCPU x ${h} h`,
+        multi * vcpus * h * flat(table, 'rdsExtendedSupportVcpuHour'),
+      );
+    }
   }
   const alarms = ofType('AWS::CloudWatch::Alarm').length;
   add('CloudWatch alarms', `${alarms}`, alarms * flat(table, 'alarmMonth'));
@@ -170,6 +189,25 @@ export function price(resolved: ResolvedProject, environmentType: string, table:
       (usage.s3LogsGb ?? 0) * flat(table, 's3StandardGbMonth'),
     );
   return items;
+}
+
+/**
+ * The MySQL major an instance runs past its end of standard support while enrolled in Extended Support, or
+ * undefined. EngineLifecycleSupport absent means enrolled (RDS's default). The major comes from a literal
+ * EngineVersion, else from the root's DbMajorVersion (the engine-version lookup fills EngineVersion in later).
+ */
+function extendedSupport(
+  resolved: ResolvedProject,
+  props: Record<string, unknown>,
+  table: PriceTable,
+): string | undefined {
+  const lifecycle = String(props.EngineLifecycleSupport ?? 'open-source-rds-extended-support');
+  if (lifecycle !== 'open-source-rds-extended-support') return undefined;
+  const version = typeof props.EngineVersion === 'string' ? props.EngineVersion : undefined;
+  const major = version?.split('.').slice(0, 2).join('.') ?? String(resolved.root.parameters.DbMajorVersion ?? '');
+  const ends = table.rdsStandardSupportEnds?.majors[major];
+  if (!ends) throw new Error(`data/prices.json has no rdsStandardSupportEnds for MySQL ${major || '(unknown major)'}`);
+  return table.date > ends ? major : undefined;
 }
 
 export const total = (items: LineItem[]) => Math.round(items.reduce((n, i) => n + i.monthlyUsd, 0) * 100) / 100;

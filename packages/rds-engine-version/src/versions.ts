@@ -75,8 +75,19 @@ export async function gatherVersions(
 }
 
 /**
- * Pure choice. The eligible versions are those `available` and orderable for the class (Multi-AZ capable
- * when asked). Without a pin: the newest eligible. With a pin: the pin, if eligible. `previous` is the
+ * A standard RDS for MySQL minor version (8.4.6). RDS Extended Support minors are named
+ * `<major>.<minor>-RDS.<YYYYMMDD>` (8.0.44-RDS.20260915; docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
+ * extended-support-versions.html) and would rank as "newest" numerically. They are deliberately not chosen
+ * or accepted: Strata runs majors in standard support, and the database layer's EngineVersion pattern and
+ * the sticky-version comparison take standard versions only.
+ */
+export const STANDARD_VERSION = /^\d+\.\d+\.\d+$/;
+
+export const isStandardVersion = (version: string) => STANDARD_VERSION.test(version);
+
+/**
+ * Pure choice. The eligible versions are those `available`, of standard naming (not Extended Support
+ * minors) and orderable for the class (Multi-AZ capable when asked). Without a pin: the newest eligible. With a pin: the pin, if eligible. `previous` is the
  * version chosen before: a choice older than it is refused, never applied.
  */
 export function chooseVersion(
@@ -86,7 +97,7 @@ export function chooseVersion(
   previous?: string,
 ): EngineChoice {
   const eligible = versions
-    .filter((v) => v.status === 'available' && orderable.has(v.engineVersion))
+    .filter((v) => v.status === 'available' && isStandardVersion(v.engineVersion) && orderable.has(v.engineVersion))
     .sort((a, b) => compareVersions(b.engineVersion, a.engineVersion));
   let chosen: Candidate | undefined;
   if (request.pinnedVersion) {

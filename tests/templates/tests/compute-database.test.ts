@@ -1,4 +1,4 @@
-import type { JsonObject } from '@strata/cfn-model';
+import { type JsonObject, resolveTemplate } from '@strata/cfn-model';
 import { environment, layer, list, ofType, props, resourcesOf } from './helpers';
 
 const dev = environment('dev');
@@ -91,6 +91,66 @@ describe('Layer: compute', () => {
 
     expect(alarms.length).toBeGreaterThanOrEqual(3);
     for (const [, a] of alarms) expect(props(a).AlarmActions).toEqual(['<SecurityStack.AlarmTopicArn>']);
+  });
+});
+
+describe('Layer: database engine lifecycle', () => {
+  it.each(['dev', 'staging', 'prod'] as const)(
+    '%s: MySQL 8.4 by default, never enrolled in paid Extended Support unless asked',
+    (env) => {
+      const resolved = environment(env);
+      const db = resourcesOf(resolved, 'database').DbInstance;
+
+      expect(resolved.root.parameters.DbMajorVersion).toBe('8.4');
+      expect(props(db).EngineLifecycleSupport).toBe('open-source-rds-extended-support-disabled');
+      expect(
+        props(
+          resourcesOf(environment(env, { DbMajorVersion: '8.0', DbExtendedSupport: 'true' }), 'database').DbInstance,
+        ).EngineLifecycleSupport,
+      ).toBe('open-source-rds-extended-support');
+    },
+  );
+
+  it('allows the major-version upgrade a DbMajorVersion change brings (ModifyDBInstance refuses it otherwise)', () => {
+    expect(props(resourcesOf(environment('prod'), 'database').DbInstance).AllowMajorVersionUpgrade).toBe(true);
+  });
+
+  it('stops MySQL 8.0 without the Extended Support opt-in at the root, naming both parameters', () => {
+    expect(environment('dev', { DbMajorVersion: '8.0' }).root.ruleViolations).toEqual([
+      {
+        rule: 'ExtendedSupportChosenForMySql80',
+        description: expect.stringMatching(/DbMajorVersion=8\.4.*DbExtendedSupport=true/),
+      },
+    ]);
+    expect(environment('dev', { DbMajorVersion: '8.0', DbExtendedSupport: 'true' }).root.ruleViolations).toEqual([]);
+  });
+
+  it('stops it in the database layer deployed alone too', () => {
+    const database = layer('database');
+    const violations = (family: string, extended: string) =>
+      resolveTemplate(database, {
+        EnvironmentSuffix: 'dev',
+        RetainData: 'false',
+        LogRetentionDays: 14,
+        DataSubnetIds: 'subnet-12345678',
+        DatabaseSecurityGroupId: 'sg-12345678',
+        KmsKeyArn: 'k',
+        AlarmTopicArn: 't',
+        InstanceClass: 'db.t4g.micro',
+        MultiAz: 'false',
+        DeletionProtection: 'false',
+        BackupRetentionDays: 7,
+        AllocatedStorage: 20,
+        MaxAllocatedStorage: 100,
+        EnablePerformanceInsights: 'false',
+        EngineVersion: family === 'mysql8.0' ? '8.0.43' : '8.4.6',
+        ParameterGroupFamily: family,
+        ExtendedSupport: extended,
+      }).ruleViolations.map((v) => v.rule);
+
+    expect(violations('mysql8.0', 'false')).toEqual(['ExtendedSupportForMySql80']);
+    expect(violations('mysql8.0', 'true')).toEqual([]);
+    expect(violations('mysql8.4', 'false')).toEqual([]);
   });
 });
 

@@ -52,7 +52,7 @@ describe('Root: layers and their order', () => {
       expect.objectContaining({ Count: 3, InstanceTypes: ['m7g.large'], DbInstanceClass: 'db.m7g.large' }),
     );
     expect(discovery.EngineVersion?.Properties).toEqual(
-      expect.objectContaining({ MajorVersion: '8.0', InstanceClass: 'db.m7g.large', MultiAz: 'true' }),
+      expect.objectContaining({ MajorVersion: '8.4', InstanceClass: 'db.m7g.large', MultiAz: 'true' }),
     );
   });
 });
@@ -141,6 +141,7 @@ describe('Root: rules', () => {
       AllocatedStorage: 20,
       MaxAllocatedStorage: 100,
       EnablePerformanceInsights: 'false',
+      ExtendedSupport: 'true',
     };
     const database: Template = layer('database');
 

@@ -1,18 +1,22 @@
-"""RDS MySQL engine catalogue for moto.
+"""RDS MySQL engine catalogue for moto, and the engine-version rules RDS enforces that moto does not.
 
 moto 5.2.5 answers DescribeDBEngineVersions with an HTTP 500 and DescribeOrderableDBInstanceOptions only for
 aurora-postgresql and neptune. This extension answers both for MySQL from catalogue/rds-mysql.json, in the
 shapes RDS uses, so the engine-version lookup and the AZ discovery run against the emulator as against AWS.
+It also refuses, as RDS does, a create past the end of standard support with Extended Support disabled and a
+major-version change without AllowMajorVersionUpgrade (moto accepts both).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from moto.core.responses import PaginatedResult
+from moto.rds.exceptions import RDSClientError
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
@@ -117,7 +121,62 @@ def _describe_orderable_db_instance_options(self: RDSResponse) -> PaginatedResul
     return PaginatedResult({"OrderableDBInstanceOptions": rows})
 
 
+def _major(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def check_lifecycle(engine: str | None, version: str | None, lifecycle: str | None, today: dt.date) -> None:
+    """CreateDBInstance with EngineLifecycleSupport open-source-rds-extended-support-disabled fails for a major
+    version past its end of standard support: "In this case, creating the DB instance will fail if the DB major
+    version is past its end of standard support date" (AWS::RDS::DBInstance EngineLifecycleSupport, registry
+    schema; docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-creating-db-instance.html).
+    The default, open-source-rds-extended-support, enrols the instance in paid Extended Support instead."""
+    cat = catalogue()
+    if engine != cat["engine"] or not version or lifecycle != "open-source-rds-extended-support-disabled":
+        return
+    end = cat["endOfStandardSupport"].get(_major(version))
+    if end and today > dt.date.fromisoformat(end):
+        raise RDSClientError(
+            "InvalidParameterCombination",
+            f"Cannot create a {engine} {version} DB instance with EngineLifecycleSupport "
+            f"open-source-rds-extended-support-disabled: MySQL {_major(version)} reached the end of standard support "
+            f"on {end}. Use a major version in standard support, or open-source-rds-extended-support (paid).")
+
+
+def check_major_upgrade(current: str | None, requested: str | None, allowed: Any) -> None:
+    """ModifyDBInstance to another major version needs AllowMajorVersionUpgrade; RDS answers
+    InvalidParameterCombination "The AllowMajorVersionUpgrade flag must be present when upgrading to a new
+    major version." (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
+    AllowMajorVersionUpgrade: "This parameter must be set to true when specifying a value for the
+    EngineVersion parameter that is a different major version than the DB instance's current version.")"""
+    if not current or not requested or _major(current) == _major(requested):
+        return
+    if str(allowed).lower() != "true":
+        raise RDSClientError("InvalidParameterCombination",
+                             "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.")
+
+
+_original_create = RDSBackend.create_db_instance
+_original_modify = RDSBackend.modify_db_instance
+
+
+def _create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+    check_lifecycle(db_kwargs.get("engine"), db_kwargs.get("engine_version"), db_kwargs.get("engine_lifecycle_support"),
+                    dt.datetime.now(dt.timezone.utc).date())
+    return _original_create(self, db_kwargs)
+
+
+def _modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+    if db_kwargs.get("engine_version"):
+        current = self.describe_db_instances(db_instance_identifier)[0]
+        check_major_upgrade(getattr(current, "engine_version", None), db_kwargs["engine_version"],
+                            db_kwargs.get("allow_major_version_upgrade"))
+    return _original_modify(self, db_instance_identifier, db_kwargs)
+
+
 def install() -> None:
-    """Adds the catalogue to moto's RDS responses (idempotent)."""
+    """Adds the catalogue and the engine-version rules to moto's RDS (idempotent)."""
     RDSResponse.describe_db_engine_versions = _describe_db_engine_versions  # type: ignore[attr-defined]
     RDSResponse.describe_orderable_db_instance_options = _describe_orderable_db_instance_options  # type: ignore[method-assign]
+    RDSBackend.create_db_instance = _create_db_instance  # type: ignore[method-assign]
+    RDSBackend.modify_db_instance = _modify_db_instance  # type: ignore[method-assign]

@@ -22,15 +22,18 @@ const TABLE: PriceTable = {
     kmsKeyMonth: { usd: 1, page: 'p' },
     kmsRequests10k: { usd: 0.03, page: 'p' },
     secretMonth: { usd: 0.4, page: 'p' },
+    rdsExtendedSupportVcpuHour: { usd: 0.1, page: 'p' },
   },
+  rdsVcpus: { page: 'p', classes: { 'db.t4g.micro': 2, 'db.m7g.large': 2 } },
+  rdsStandardSupportEnds: { page: 'p', majors: { '8.0': '2026-07-31', '8.4': '2029-07-31' } },
   usage: {
     dev: { natGb: 10, albLcu: 1, logsIngestGb: 0, logsStoredGb: 0, kmsRequests: 0 },
     prod: { natGb: 100, albLcu: 2, logsIngestGb: 0, logsStoredGb: 0, kmsRequests: 20_000 },
   },
 };
 
-const priced = (env: string): LineItem[] =>
-  price(resolveProject(loadProject(FIXTURE), { EnvironmentType: env }), env, TABLE);
+const priced = (env: string, extra: Record<string, string> = {}): LineItem[] =>
+  price(resolveProject(loadProject(FIXTURE), { EnvironmentType: env, ...extra }), env, TABLE);
 const line = (items: LineItem[], name: string) => items.find((i) => i.item.startsWith(name));
 
 describe('Unit: cost per environment from fixture templates', () => {
@@ -64,6 +67,27 @@ describe('Unit: cost per environment from fixture templates', () => {
       prod.reduce((n, i) => n + i.monthlyUsd, 0),
       2,
     );
+  });
+
+  describe('RDS Extended Support', () => {
+    const EXTENDED = 'RDS Extended Support';
+
+    it('is priced per vCPU-hour, the Multi-AZ standby included, for a major past standard support', () => {
+      const prod = priced('prod', { EngineVersion: '8.0.43', Lifecycle: 'open-source-rds-extended-support' });
+
+      expect(line(prod, EXTENDED)).toEqual({
+        item: 'RDS Extended Support (MySQL 8.0, year 1-2 rate)',
+        quantity: '2 x 2 vCPU x 100 h',
+        monthlyUsd: 40,
+      });
+    });
+
+    it('costs nothing when disabled, or for a major still in standard support', () => {
+      expect(line(priced('prod', { EngineVersion: '8.0.43' }), EXTENDED)).toBeUndefined();
+      expect(
+        line(priced('prod', { EngineVersion: '8.4.6', Lifecycle: 'open-source-rds-extended-support' }), EXTENDED),
+      ).toBeUndefined();
+    });
   });
 
   it('refuses to guess a price the table does not have, naming it', () => {

@@ -10,7 +10,7 @@ import 'aws-sdk-client-mock-jest';
 import { silentLogger } from '@strata/test-support';
 import { DowngradeRefusedError, NoEligibleVersionError, PinnedVersionNotOfferedError } from '../../src/errors';
 import { rdsEngineVersion } from '../../src/resource';
-import { compareVersions, lookUpVersion } from '../../src/versions';
+import { compareVersions, isStandardVersion, lookUpVersion } from '../../src/versions';
 
 const rdsMock = mockClient(RDSClient);
 const logger = silentLogger;
@@ -111,6 +111,41 @@ describe('Function: lookUpVersion', () => {
     await expect(attempt).rejects.toThrow(
       'PinnedVersion 8.0.38 is not offered for this engine, major and class; valid versions, newest first: 8.0.40, 8.0.39',
     );
+  });
+
+  describe('when RDS also lists Extended Support minors (8.0.x-RDS.YYYYMMDD)', () => {
+    const extended = '8.0.44-RDS.20260915';
+
+    it('never picks one as newest, though it ranks above every standard version', async () => {
+      world(
+        [v('8.0.42'), v('8.0.43'), v(extended)],
+        [{ version: '8.0.42' }, { version: '8.0.43' }, { version: extended }],
+      );
+
+      expect(await lookUpVersion(request(), deps())).toEqual({
+        engineVersion: '8.0.43',
+        parameterGroupFamily: 'mysql8.0',
+      });
+    });
+
+    it('refuses one as a pin, listing only the standard versions', async () => {
+      world([v('8.0.43'), v(extended)], [{ version: '8.0.43' }, { version: extended }]);
+
+      await expect(lookUpVersion(request({ pinnedVersion: extended }), deps())).rejects.toThrow(
+        `PinnedVersion ${extended} is not offered for this engine, major and class; valid versions, newest first: 8.0.43`,
+      );
+    });
+
+    it('fails clearly when only Extended Support minors are left', async () => {
+      world([v(extended)], [{ version: extended }]);
+
+      await expect(lookUpVersion(request(), deps())).rejects.toThrow(NoEligibleVersionError);
+    });
+  });
+
+  it('tells standard versions from Extended Support minors by name', () => {
+    expect(['8.4.6', '8.0.43', '10.11.9'].every(isStandardVersion)).toBe(true);
+    expect(['8.0.44-RDS.20260915', '8.0', '8.0.x', '8.0.43 '].some(isStandardVersion)).toBe(false);
   });
 
   it('never goes below the version chosen before', async () => {

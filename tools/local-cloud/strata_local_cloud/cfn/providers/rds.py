@@ -84,7 +84,10 @@ _INSTANCE = {
     "EnablePerformanceInsights": ("EnablePerformanceInsights", as_bool), "PerformanceInsightsKMSKeyId": ("PerformanceInsightsKMSKeyId", str),
     "PerformanceInsightsRetentionPeriod": ("PerformanceInsightsRetentionPeriod", int), "AvailabilityZone": ("AvailabilityZone", str),
     "Iops": ("Iops", int), "StorageThroughput": ("StorageThroughput", int), "LicenseModel": ("LicenseModel", str),
+    "EngineLifecycleSupport": ("EngineLifecycleSupport", str), "AllowMajorVersionUpgrade": ("AllowMajorVersionUpgrade", as_bool),
 }
+# ModifyDBInstance-only: CreateDBInstance has no AllowMajorVersionUpgrade (API_CreateDBInstance.html).
+_CREATE_SKIP = {"AllowMajorVersionUpgrade"}
 # Applied by CloudFormation at delete time, not sent on create.
 _DELETE_ONLY = {"DeleteAutomatedBackups"}
 _MODIFY_SKIP = {"Engine", "DBName", "MasterUsername", "StorageEncrypted", "KmsKeyId", "DBSubnetGroupName", "AvailabilityZone"}
@@ -94,6 +97,8 @@ def _instance_args(props: dict[str, Any], modify: bool = False) -> dict[str, Any
     args: dict[str, Any] = {}
     for key, value in props.items():
         if key in _DELETE_ONLY or key in ("Tags", "DBInstanceIdentifier", "MasterUserSecret") or (modify and key in _MODIFY_SKIP):
+            continue
+        if not modify and key in _CREATE_SKIP:
             continue
         if key not in _INSTANCE:
             from ..errors import Unsupported
@@ -126,7 +131,9 @@ class Instance(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        args = _instance_args({k: new[k] for k in diff if k in new}, modify=True)
+        # CloudFormation sends the template's AllowMajorVersionUpgrade with an engine-version change, changed or not.
+        sent = diff | ({"AllowMajorVersionUpgrade"} if "EngineVersion" in diff and "AllowMajorVersionUpgrade" in new else set())
+        args = _instance_args({k: new[k] for k in sent if k in new}, modify=True)
         rds = p.client("rds")
         if args:
             db = rds.modify_db_instance(DBInstanceIdentifier=physical, ApplyImmediately=True, **args)["DBInstance"]
