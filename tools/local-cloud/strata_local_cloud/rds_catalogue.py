@@ -156,27 +156,29 @@ def check_major_upgrade(current: str | None, requested: str | None, allowed: Any
                              "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.")
 
 
-_original_create = RDSBackend.create_db_instance
-_original_modify = RDSBackend.modify_db_instance
+def _with_rules(create: Any, modify: Any) -> tuple[Any, Any]:
+    """Wraps whatever create/modify are installed now (the data plane wraps them too), so no patch is lost."""
 
+    def create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+        check_lifecycle(db_kwargs.get("engine"), db_kwargs.get("engine_version"), db_kwargs.get("engine_lifecycle_support"),
+                        dt.datetime.now(dt.timezone.utc).date())
+        return create(self, db_kwargs)
 
-def _create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
-    check_lifecycle(db_kwargs.get("engine"), db_kwargs.get("engine_version"), db_kwargs.get("engine_lifecycle_support"),
-                    dt.datetime.now(dt.timezone.utc).date())
-    return _original_create(self, db_kwargs)
+    def modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+        if db_kwargs.get("engine_version"):
+            current = self.describe_db_instances(db_instance_identifier)[0]
+            check_major_upgrade(getattr(current, "engine_version", None), db_kwargs["engine_version"],
+                                db_kwargs.get("allow_major_version_upgrade"))
+        return modify(self, db_instance_identifier, db_kwargs)
 
-
-def _modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
-    if db_kwargs.get("engine_version"):
-        current = self.describe_db_instances(db_instance_identifier)[0]
-        check_major_upgrade(getattr(current, "engine_version", None), db_kwargs["engine_version"],
-                            db_kwargs.get("allow_major_version_upgrade"))
-    return _original_modify(self, db_instance_identifier, db_kwargs)
+    create_db_instance.strata_rules = True  # type: ignore[attr-defined]
+    return create_db_instance, modify_db_instance
 
 
 def install() -> None:
     """Adds the catalogue and the engine-version rules to moto's RDS (idempotent)."""
     RDSResponse.describe_db_engine_versions = _describe_db_engine_versions  # type: ignore[attr-defined]
     RDSResponse.describe_orderable_db_instance_options = _describe_orderable_db_instance_options  # type: ignore[method-assign]
-    RDSBackend.create_db_instance = _create_db_instance  # type: ignore[method-assign]
-    RDSBackend.modify_db_instance = _modify_db_instance  # type: ignore[method-assign]
+    if not getattr(RDSBackend.create_db_instance, "strata_rules", False):
+        RDSBackend.create_db_instance, RDSBackend.modify_db_instance = _with_rules(  # type: ignore[method-assign]
+            RDSBackend.create_db_instance, RDSBackend.modify_db_instance)
