@@ -3,16 +3,24 @@
     .venv/bin/python tools/plan.py --config-env prod [--allow-replace DatabaseStack/DbInstance ...]
     npm run plan -- --config-env prod
 
-Packages the built template (`sam build` first) as `sam deploy` would, creates a change set with nested
-change sets against the target (the local cloud or a real account: the standard AWS variables decide),
-prints every change per layer (Add, Modify, Replace, Remove) and deletes the change set again. Exits 2
-when a stateful resource (database, bucket, KMS key, log group) would be replaced or removed, unless
---allow-replace names exactly that resource as <layer stack>/<logical id> (root resources: root/<id>).
+Packages the built template as `sam deploy` would, creates a change set with nested change sets against
+the target (the local cloud or a real account: the standard AWS variables decide), prints every change per
+layer (Add, Modify, Replace, Remove) and deletes the change set again. Exits 2 when a stateful resource
+(database, bucket, KMS key, log group) would be replaced or removed, unless --allow-replace names exactly
+that resource as <layer stack>/<logical id> (root resources: root/<id>); and, whatever --allow-replace says,
+when a resource with a fixed name would be replaced without a new name (the replacement cannot be created).
+
+The default build (.aws-sam/build) is checked against the templates first: when a template changed since
+the last `sam build`, the build is stale and the plan would describe something else. It is rebuilt
+(`npx turbo run build` and `sam build`), or, with --no-build, the plan is refused naming the templates.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
+import os
 import shlex
 import subprocess
 import sys
@@ -26,6 +34,7 @@ from typing import Any
 import boto3
 
 REPO = Path(__file__).resolve().parent.parent
+BUILD = REPO / ".aws-sam" / "build"
 STATEFUL = {"AWS::RDS::DBInstance", "AWS::RDS::DBCluster", "AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup",
             "AWS::DynamoDB::Table", "AWS::EFS::FileSystem"}
 
@@ -42,8 +51,97 @@ def pairs(text: str) -> dict[str, str]:
     return dict(item.split("=", 1) for item in shlex.split(text or ""))
 
 
+def load(path: Path) -> dict[str, Any]:
+    from samcli.yamlhelper import yaml_parse
+
+    return yaml_parse(path.read_text())
+
+
+# What `sam build` rewrites in a template: artifact paths and its own metadata. Everything else is copied.
+_BUILD_REWRITES = {"CodeUri", "ContentUri", "TemplateURL", "Location", "ImageUri"}
+
+
+def _normalised(template: dict[str, Any]) -> dict[str, Any]:
+    # Plain dicts: the YAML loader's OrderedDicts compare key order, and sam build reorders keys.
+    template = json.loads(json.dumps(template, default=str))
+    resources = {}
+    for logical_id, res in (template.get("Resources") or {}).items():
+        res = dict(res)
+        res["Properties"] = {k: v for k, v in (res.get("Properties") or {}).items() if k not in _BUILD_REWRITES}
+        res["Metadata"] = {k: v for k, v in (res.get("Metadata") or {}).items() if k not in ("SamResourceId", "BuildMethod", "BuildProperties")}
+        resources[logical_id] = res
+    return {**template, "Resources": resources}
+
+
+def stale_templates(build: Path = BUILD, root: Path = REPO / "template.yaml") -> list[str]:
+    """Source templates whose content differs from their copy in the build (or that the build lacks)."""
+    if not (build / "template.yaml").exists():
+        return [root.name]
+    stale: list[str] = []
+    source_root, built_root = load(root), load(build / "template.yaml")
+    if _normalised(source_root) != _normalised(built_root):
+        stale.append(root.name)
+    for logical_id, res in (source_root.get("Resources") or {}).items():
+        url = (res.get("Properties") or {}).get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else None
+        if not isinstance(url, str):
+            continue
+        built = build / logical_id / "template.yaml"
+        if not built.exists() or _normalised(load(root.parent / url)) != _normalised(load(built)):
+            stale.append(url)
+    return stale
+
+
+def build_now() -> None:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1"}
+    for args in (["npx", "turbo", "run", "build", "--output-logs=errors-only"], [str(Path(sys.executable).parent / "sam"), "build"]):
+        result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(args[:3])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+
+
+@functools.cache
+def primary_identifier(resource_type: str) -> tuple[str, ...]:
+    """The properties that name a resource (its registry schema's primaryIdentifier, when the template can set them)."""
+    if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::Stack":
+        return ()
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+    except Exception:  # noqa: BLE001 - a type cfn-lint does not know has no name we can check
+        return ()
+    read_only = set(schema.get("readOnlyProperties", []))
+    return tuple(p.split("/")[2] for p in schema.get("primaryIdentifier", []) if p not in read_only and p.count("/") == 2)
+
+
+def fixed_names(templates: dict[str, dict[str, Any]], row: dict[str, str]) -> list[str]:
+    """Name properties the template sets on the resource of this row."""
+    res = (templates.get(row["layer"], {}).get("Resources") or {}).get(row["id"]) or {}
+    props = res.get("Properties") or {}
+    return [p for p in primary_identifier(row["type"]) if p in props and props[p] != {"Ref": "AWS::NoValue"}]
+
+
+def layer_templates(template_file: Path) -> dict[str, dict[str, Any]]:
+    root = load(template_file)
+    out = {"root": root}
+    for logical_id, res in (root.get("Resources") or {}).items():
+        url = (res.get("Properties") or {}).get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else None
+        if isinstance(url, str) and (template_file.parent / url).exists():
+            out[logical_id] = load(template_file.parent / url)
+    return out
+
+
 def package(settings: dict[str, Any], template: Path, region: str) -> str:
-    out = Path(tempfile.mkstemp(suffix=".yaml")[1])
+    handle, name = tempfile.mkstemp(suffix=".yaml")
+    os.close(handle)
+    out = Path(name)
+    try:
+        return _package(settings, template, region, out)
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _package(settings: dict[str, Any], template: Path, region: str, out: Path) -> str:
     args = [str(Path(sys.executable).parent / "sam"), "package", "--template-file", str(template), "--output-template-file", str(out),
             "--region", region]
     args += ["--resolve-s3"] if settings.get("resolve_s3") else ["--s3-bucket", settings["s3_bucket"]]
@@ -86,12 +184,22 @@ def changes(cf: Any, change_set_id: str, layer: str) -> list[dict[str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config-env", required=True)
-    parser.add_argument("--template-file", type=Path, default=REPO / ".aws-sam" / "build" / "template.yaml")
+    parser.add_argument("--template-file", type=Path, default=BUILD / "template.yaml")
+    parser.add_argument("--no-build", action="store_true", help="refuse a stale build instead of rebuilding it")
     parser.add_argument("--parameter-overrides", default=None, help="as for sam deploy (replaces the config-env's)")
     parser.add_argument("--allow-replace", action="append", default=[], metavar="LAYER/LOGICAL_ID",
                         help="accept the replacement or removal of exactly this stateful resource")
     parser.add_argument("--keep-change-set", action="store_true", help="leave the change set for review instead of deleting it")
     args = parser.parse_args()
+    if args.template_file.resolve() == (BUILD / "template.yaml").resolve():
+        stale = stale_templates()
+        if stale and args.no_build:
+            print(f"REFUSED: the build in {BUILD.relative_to(REPO)} is stale: {', '.join(stale)} changed since the last sam build. "
+                  "Run `npx turbo run build && .venv/bin/sam build` (or drop --no-build to let plan build).", file=sys.stderr)
+            return 3
+        if stale:
+            print(f"the build is stale ({', '.join(stale)} changed since the last sam build): building", file=sys.stderr)
+            build_now()
     if not args.template_file.exists():
         raise SystemExit(f"{args.template_file} does not exist: run `npx turbo run build && .venv/bin/sam build` first")
     settings = deploy_settings(args.config_env)
@@ -124,19 +232,32 @@ def main() -> int:
     print(f"  {'layer':<18} {'action':<9} {'resource':<34} {'type':<42} properties")
     for r in rows:
         print(f"  {r['layer']:<18} {r['action']:<9} {r['id']:<34} {r['type']:<42} {r['detail']}")
+    # A resource with a fixed name cannot be replaced under that name: CloudFormation creates the new one
+    # first, and the old one still holds the name ("If you specify a name, you cannot perform updates that
+    # require replacement of this resource. ... If you must replace the resource, specify a new name":
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html).
+    # No --allow-replace makes that succeed, so none accepts it.
+    templates = layer_templates(args.template_file)
+    impossible = [(r, names) for r in rows if r["action"] == "Replace"
+                  for names in [[n for n in fixed_names(templates, r) if n not in r["detail"].split(", ")]] if names]
     risky = [r for r in rows if r["type"] in STATEFUL and r["action"] in ("Replace", "Replace?", "Remove")]
     blocked = [r for r in risky if f"{r['layer']}/{r['id']}" not in args.allow_replace]
     for r in risky:
         if r not in blocked:
             print(f"  allowed by --allow-replace: {r['action']} {r['layer']}/{r['id']}")
+    if impossible:
+        print("\nREFUSED: these replacements cannot succeed: the resource keeps its fixed name, which the old copy still "
+              "holds while CloudFormation creates the new one (--allow-replace cannot change that):", file=sys.stderr)
+        for r, names in impossible:
+            print(f"  Replace  {r['layer']}/{r['id']} ({r['type']}: {r['detail']}): give {' and '.join(names)} a new value in the same "
+                  f"deploy, or undo the change to {r['detail']}", file=sys.stderr)
     if blocked:
         print("\nREFUSED: this deploy would replace or remove stateful resources, losing or orphaning their data:", file=sys.stderr)
         for r in blocked:
             print(f"  {r['action']:<8} {r['layer']}/{r['id']} ({r['type']}{': ' + r['detail'] if r['detail'] else ''})", file=sys.stderr)
         flags = " ".join(f"--allow-replace {r['layer']}/{r['id']}" for r in blocked)
         print(f"If that is intended (after a snapshot or backup), re-run with {flags}", file=sys.stderr)
-        return 2
-    return 0
+    return 2 if blocked or impossible else 0
 
 
 if __name__ == "__main__":

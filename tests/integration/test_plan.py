@@ -26,17 +26,36 @@ def dev(sam_build: Path) -> Iterator[Deployment]:
         deployment.stop()
 
 
-@pytest.fixture(scope="module")
-def renamed_database(sam_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the build where the database layer changes DBName, a create-only property: RDS replaces the instance."""
-    build = tmp_path_factory.mktemp("build") / "build"
+def edited_build(sam_build: Path, tmp: Path, edit) -> Path:
+    build = tmp / "build"
     shutil.copytree(sam_build, build)
     layer = build / "DatabaseStack" / "template.yaml"
     text = layer.read_text()
-    changed = re.sub(r"DBName:(?: !Ref DatabaseName|\s*\n\s+Ref: DatabaseName)", "DBName: renamed", text)
-    assert changed != text, "the database layer no longer sets DBName from DatabaseName; pick another create-only property"
+    changed = edit(text)
+    assert changed != text, "the database layer no longer reads as expected; pick another create-only property"
     layer.write_text(changed)
     return build / "template.yaml"
+
+
+def _rename_database(text: str) -> str:
+    return re.sub(r"DBName:(?: !Ref DatabaseName|\s*\n\s+Ref: DatabaseName)", "DBName: renamed", text)
+
+
+@pytest.fixture(scope="module")
+def renamed_database(sam_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the build where the database layer changes DBName, a create-only property: RDS replaces the
+    instance, which keeps its fixed DBInstanceIdentifier."""
+    return edited_build(sam_build, tmp_path_factory.mktemp("renamed"), _rename_database)
+
+
+@pytest.fixture(scope="module")
+def renamed_database_and_instance(sam_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same change together with a new DBInstanceIdentifier: a replacement that can succeed."""
+    def edit(text: str) -> str:
+        text = _rename_database(text)
+        return re.sub(r"DBInstanceIdentifier:(?: !Sub '?strata-\$\{EnvironmentSuffix\}-mysql'?|\s*\n\s+Fn::Sub: '?strata-\$\{EnvironmentSuffix\}-mysql'?)",
+                      "DBInstanceIdentifier: !Sub 'strata-${EnvironmentSuffix}-mysql-2'", text)
+    return edited_build(sam_build, tmp_path_factory.mktemp("renamed-both"), edit)
 
 
 def plan(dev: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
@@ -69,9 +88,32 @@ def test_replacing_the_database_is_refused_naming_it_and_the_flag(dev: Deploymen
     assert cf.list_change_sets(StackName="strata-local")["Summaries"] == []
 
 
-def test_the_override_allows_only_the_named_resource(dev: Deployment, renamed_database: Path):
-    allowed = plan(dev, "--template-file", str(renamed_database), "--allow-replace", "DatabaseStack/DbInstance")
+def test_a_replacement_that_keeps_a_fixed_name_is_refused_even_with_the_override(dev: Deployment, renamed_database: Path):
+    result = plan(dev, "--template-file", str(renamed_database), "--allow-replace", "DatabaseStack/DbInstance")
+    assert result.returncode == 2
+    assert "cannot succeed" in result.stderr
+    assert re.search(r"Replace\s+DatabaseStack/DbInstance .*give DBInstanceIdentifier a new value", result.stderr)
+
+
+def test_the_override_allows_only_the_named_resource(dev: Deployment, renamed_database_and_instance: Path):
+    allowed = plan(dev, "--template-file", str(renamed_database_and_instance), "--allow-replace", "DatabaseStack/DbInstance")
     assert allowed.returncode == 0, allowed.stderr
     assert "allowed by --allow-replace: Replace DatabaseStack/DbInstance" in allowed.stdout
-    other = plan(dev, "--template-file", str(renamed_database), "--allow-replace", "StorageStack/AccessLogsBucket")
+    assert "cannot succeed" not in allowed.stderr
+    other = plan(dev, "--template-file", str(renamed_database_and_instance), "--allow-replace", "StorageStack/AccessLogsBucket")
     assert other.returncode == 2 and "DatabaseStack/DbInstance" in other.stderr
+
+
+def test_a_stale_build_is_detected_per_template(sam_build: Path, tmp_path: Path):
+    sys.path.insert(0, str(REPO / "tools"))
+    import plan as plan_tool
+
+    sources = tmp_path / "src"
+    shutil.copytree(REPO / "nested", sources / "nested")
+    shutil.copy(REPO / "template.yaml", sources / "template.yaml")
+    assert plan_tool.stale_templates(sam_build, sources / "template.yaml") == []  # the build is of these sources
+
+    layer = sources / "nested" / "database.yaml"
+    layer.write_text(layer.read_text().replace("slow_query_log: '1'", "slow_query_log: '0'"))
+    assert plan_tool.stale_templates(sam_build, sources / "template.yaml") == ["nested/database.yaml"]
+    assert plan_tool.stale_templates(tmp_path / "no-build", sources / "template.yaml") == ["template.yaml"]
