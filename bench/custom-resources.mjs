@@ -22,6 +22,7 @@ const FUNCTIONS = {
   'az-discovery': ['EC2Client:@aws-sdk/client-ec2', 'RDSClient:@aws-sdk/client-rds'],
   'rds-engine-version': ['RDSClient:@aws-sdk/client-rds'],
   'default-sg-lockdown': ['EC2Client:@aws-sdk/client-ec2'],
+  'empty-bucket-on-delete': ['S3Client:@aws-sdk/client-s3'],
   'tls-verification': ['RDSClient:@aws-sdk/client-rds', 'SecretsManagerClient:@aws-sdk/client-secrets-manager'],
 };
 

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.integration
 EVENTS = sorted((REPO / "events").glob("*.json"))
 
 # Expected status per event: the sample lockdown targets a group that does not exist in a fresh local
-# cloud, so its create and update must fail naming it; the rest succeed (delete is a no-op everywhere).
+# cloud, so its create and update must fail naming it; the rest succeed (delete is a no-op everywhere; the
+# bucket emptier's delete finds no such bucket, which is done).
 EXPECTED = {
     "default-sg-lockdown-create": ("FAILED", "does not exist in this account and region"),
     "default-sg-lockdown-update": ("FAILED", "does not exist in this account and region"),
@@ -37,7 +38,7 @@ def invoke(event: Path) -> tuple[int, dict]:
 
 def test_there_are_create_update_and_delete_events_for_each_function() -> None:
     functions = sorted(p.name for p in (REPO / "packages").iterdir() if (p / "Makefile").exists())
-    assert functions == ["az-discovery", "default-sg-lockdown", "rds-engine-version", "tls-verification"]
+    assert functions == ["az-discovery", "default-sg-lockdown", "empty-bucket-on-delete", "rds-engine-version", "tls-verification"]
     for function in functions:
         for kind in ("create", "update", "delete"):
             assert (REPO / "events" / f"{function}-{kind}.json").is_file(), f"events/{function}-{kind}.json is missing"

@@ -74,7 +74,9 @@ class Deployment:
         self.client("s3").create_bucket(Bucket="strata-local-artifacts")
 
     def sam(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([str(Path(sys.executable).parent / "sam"), *args, "--no-progressbar"], cwd=REPO, env=self.env,
+        # `sam deploy` takes --no-progressbar (no progress bar in captured output); `sam delete` has no such option.
+        quiet = ["--no-progressbar"] if args[:1] == ("deploy",) else []
+        result = subprocess.run([str(Path(sys.executable).parent / "sam"), *args, *quiet], cwd=REPO, env=self.env,
                                 capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(f"sam {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

@@ -85,10 +85,11 @@ describe('Function builds', () => {
     Object.entries(t.template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function'),
   );
 
-  it('covers the four functions', () => {
+  it('covers the five functions', () => {
     expect(functions.map(([id]) => id).sort()).toEqual([
       'AvailabilityZonesFunction',
       'DefaultSecurityGroupLockdownFunction',
+      'EmptyBucketOnDeleteFunction',
       'EngineVersionFunction',
       'TlsVerificationFunction',
     ]);

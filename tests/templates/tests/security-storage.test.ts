@@ -146,3 +146,52 @@ describe('Layer: storage', () => {
     expect(days(prod)).toBe(365);
   });
 });
+
+// CloudFormation cannot delete a bucket that holds any object version ("BucketNotEmpty"), and log buckets
+// fill within minutes; where the buckets are not retained (dev), each has a Custom::EmptyBucketOnDelete.
+describe('Layer: storage, buckets deleted with the stack', () => {
+  const dev = environment('dev');
+  const r = resourcesOf(dev, 'storage');
+  const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
+  const emptiers = ofType(r, 'Custom::EmptyBucketOnDelete');
+
+  it('dev: every bucket is emptied on delete, after its policy exists (so it runs before the policy goes)', () => {
+    expect(buckets).toHaveLength(4);
+    expect(emptiers.map(([, e]) => (props(e).BucketName as { deferred: string }).deferred).sort()).toEqual(
+      [...buckets].sort(),
+    );
+    for (const [, e] of emptiers) {
+      const bucket = (props(e).BucketName as { deferred: string }).deferred;
+      expect(list(e.DependsOn as Json)).toEqual(expect.arrayContaining([`${bucket}Policy`]));
+      expect(props(e).ServiceToken).toEqual({ deferred: 'EmptyBucketOnDeleteFunction.Arn' });
+    }
+  });
+
+  it('dev: the emptier may touch only these buckets and their objects', () => {
+    const role = r.EmptyBucketOnDeleteRole;
+    const granted = list(props(role).Policies).flatMap((p) => statements((p as JsonObject).PolicyDocument));
+    const s3 = granted.filter((s) => list(s.Action).some((a) => String(a).startsWith('s3:')));
+    const resources = s3.flatMap((s) => list(s.Resource).map((x) => JSON.stringify(x)));
+
+    expect(resources.length).toBeGreaterThan(0);
+    for (const res of resources) expect(buckets.some((b) => res.includes(b))).toBe(true);
+    expect(s3.flatMap((s) => list(s.Action).map(String)).sort()).toEqual(
+      [
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:GetBucketPolicy',
+        's3:ListBucketVersions',
+        's3:PutBucketLogging',
+        's3:PutBucketPolicy',
+      ].sort(),
+    );
+  });
+
+  it.each(['staging', 'prod'] as const)('%s: retained buckets are never emptied (no emptier, no function)', (env) => {
+    const retained = resourcesOf(environment(env), 'storage');
+
+    expect(ofType(retained, 'Custom::EmptyBucketOnDelete')).toEqual([]);
+    expect(retained.EmptyBucketOnDeleteFunction).toBeUndefined();
+    expect(retained.EmptyBucketOnDeleteRole).toBeUndefined();
+  });
+});

@@ -1,0 +1,42 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
+import * as z from 'zod/mini';
+import { emptyBucket } from './empty';
+
+// S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, starting and ending
+// with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+export const properties = z.strictObject({
+  BucketName: cfn.pattern(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens): pass !Ref <Bucket>',
+  ),
+});
+export type Properties = z.infer<typeof properties>;
+export type Data = { BucketName: string };
+
+/** The partition of the stack the request comes from (aws, aws-cn, aws-us-gov), for the bucket's ARN. */
+const partitionOf = (stackId: string) => stackId.split(':')[1] || 'aws';
+
+/**
+ * Custom::EmptyBucketOnDelete. Create and Update only record the bucket; Delete empties it so that
+ * CloudFormation's delete of the bucket that follows succeeds. Declare it only where the bucket is not
+ * retained (DeletionPolicy Delete), with DependsOn on nothing the bucket's writers need.
+ */
+export function emptyBucketOnDelete(s3: S3Client): CustomResource<Properties, Data> {
+  const record = async (p: Properties) => ({
+    physicalResourceId: `empty-on-delete-${p.BucketName}`,
+    data: { BucketName: p.BucketName },
+  });
+  return {
+    name: 'EmptyBucketOnDelete',
+    properties,
+    create: (p) => record(p),
+    update: (p) => record(p),
+    delete: async (p: Properties | undefined, ctx: InvocationContext) => {
+      if (!p) return; // a Delete whose properties do not validate followed a failed Create: nothing to empty
+      ctx.phase(`emptying ${p.BucketName}`);
+      const arn = `arn:${partitionOf(ctx.event.StackId)}:s3:::${p.BucketName}`;
+      await emptyBucket(p.BucketName, arn, { s3, logger: ctx.logger, signal: ctx.signal });
+    },
+  };
+}
