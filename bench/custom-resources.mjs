@@ -22,6 +22,10 @@ const FUNCTIONS = {
   'az-discovery': ['EC2Client:@aws-sdk/client-ec2', 'RDSClient:@aws-sdk/client-rds'],
   'rds-engine-version': ['RDSClient:@aws-sdk/client-rds'],
   'default-sg-lockdown': ['EC2Client:@aws-sdk/client-ec2'],
+  'deletion-protection': [
+    'ElasticLoadBalancingV2Client:@aws-sdk/client-elastic-load-balancing-v2',
+    'RDSClient:@aws-sdk/client-rds',
+  ],
   'empty-bucket-on-delete': ['S3Client:@aws-sdk/client-s3'],
   'tls-verification': ['RDSClient:@aws-sdk/client-rds', 'SecretsManagerClient:@aws-sdk/client-secrets-manager'],
 };

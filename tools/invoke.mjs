@@ -5,7 +5,7 @@
 //   npm run invoke -- <function> <event.json> [--local-cloud | --endpoint URL] [--region R] [--timeout S]
 //
 // <function> is a package under packages/ (az-discovery, rds-engine-version, default-sg-lockdown,
-// empty-bucket-on-delete, tls-verification). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
+// deletion-protection, empty-bucket-on-delete, tls-verification). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
 // so the answer is shown here whatever URL the event carries. AWS calls go to --endpoint, to a local cloud
 // started for the run (--local-cloud), or to the account the standard AWS variables point at.
 import { spawn } from 'node:child_process';

@@ -15,12 +15,15 @@ pytestmark = pytest.mark.integration
 
 EVENTS = sorted((REPO / "events").glob("*.json"))
 
-# Expected status per event: the sample lockdown targets a group that does not exist in a fresh local
+# Expected status per event: the sample lockdown (and deletion protection) targets a group that does not exist in a fresh local
 # cloud, so its create and update must fail naming it; the rest succeed (delete is a no-op everywhere; the
 # bucket emptier's delete finds no such bucket, which is done).
 EXPECTED = {
     "default-sg-lockdown-create": ("FAILED", "does not exist in this account and region"),
     "default-sg-lockdown-update": ("FAILED", "does not exist in this account and region"),
+    # the sample load balancer and database do not exist in a fresh local cloud either
+    "deletion-protection-create": ("FAILED", "could not turn deletion protection on for load balancer"),
+    "deletion-protection-update": ("FAILED", "could not turn deletion protection on for load balancer"),
 }
 
 
@@ -38,7 +41,8 @@ def invoke(event: Path) -> tuple[int, dict]:
 
 def test_there_are_create_update_and_delete_events_for_each_function() -> None:
     functions = sorted(p.name for p in (REPO / "packages").iterdir() if (p / "Makefile").exists())
-    assert functions == ["az-discovery", "default-sg-lockdown", "empty-bucket-on-delete", "rds-engine-version", "tls-verification"]
+    assert functions == ["az-discovery", "default-sg-lockdown", "deletion-protection", "empty-bucket-on-delete", "rds-engine-version",
+                         "tls-verification"]
     for function in functions:
         for kind in ("create", "update", "delete"):
             assert (REPO / "events" / f"{function}-{kind}.json").is_file(), f"events/{function}-{kind}.json is missing"

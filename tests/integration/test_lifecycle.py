@@ -3,6 +3,8 @@ deploy prod, where deleting the database is refused while deletion protection is
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from typing import Any, Iterator
 
@@ -125,7 +127,10 @@ def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Depl
     # enforce mode: the deploy succeeded only because every check passed against the local MariaDB and listeners
     assert outputs["TlsVerification"] == "enforce: 6 passed, 0 failed, 0 skipped"
     [db] = prod.client("rds").describe_db_instances()["DBInstances"]
-    assert db["MultiAZ"] and db["DeletionProtection"]
+    assert db["MultiAZ"] and db["DeletionProtection"]  # switched on last, by Custom::DeletionProtection
+    [lb] = prod.client("elbv2").describe_load_balancers()["LoadBalancers"]
+    attrs = prod.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
+    assert {"Key": "deletion_protection.enabled", "Value": "true"} in attrs
 
 
 def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployment):
@@ -138,5 +143,68 @@ def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployme
     assert "deletion protection" in stack["StackStatusReason"]
     [db] = rds.describe_db_instances()["DBInstances"]
     assert db["DBInstanceStatus"] == "available" and db["DeletionProtection"]
+    assert "LoadBalancer" in stack["StackStatusReason"]  # the load balancer is protected too
     buckets = [b["Name"] for b in prod.client("s3").list_buckets()["Buckets"]]
     assert any("cloudtrail" in b for b in buckets)  # retained data is still there
+
+
+def test_teardown_with_confirm_turns_protection_off_and_deletes_prod_keeping_retained_data(prod: Deployment):
+    refused = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
+                             env=prod.env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "--confirm strata-prod" in refused.stderr
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1",
+                           "--confirm", "strata-prod", "--timeout", "240"], env=prod.env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "deletion protection turned off: load balancer" in done.stdout and "deletion protection turned off: DB instance" in done.stdout
+    assert prod.client("rds").describe_db_instances()["DBInstances"] == []
+    assert prod.client("rds").describe_db_snapshots()["DBSnapshots"]  # the final snapshot
+    assert any("cloudtrail" in b["Name"] for b in prod.client("s3").list_buckets()["Buckets"])  # retained buckets
+
+
+def _self_signed(domain: str) -> tuple[bytes, bytes]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False).sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+
+def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
+    """The last check fails (the listener serves a certificate no client can validate), after the database and
+    the load balancer exist: deletion protection is not on yet, so the rollback removes everything."""
+    deployment = Deployment("lifecycle-prod-failed")
+    deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
+    try:
+        region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        c = deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        cert, key = _self_signed("app.example.com")
+        certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+        c("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
+        result = deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
+                                "strata-prod-artifacts", "--parameter-overrides",
+                                overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"), check=False)
+        assert result.returncode != 0
+        cf = c("cloudformation")
+        root = cf.describe_stacks(StackName="strata-prod")["Stacks"][0]
+        assert root["StackStatus"] == "ROLLBACK_COMPLETE"
+        failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
+        assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
+        # nothing left but retained data (RetainExceptOnCreate retains nothing a rolled-back create made)
+        assert c("rds").describe_db_instances()["DBInstances"] == []
+        assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
+        assert {b["Name"] for b in c("s3").list_buckets()["Buckets"]} == {"strata-prod-artifacts", "strata-local-artifacts"}
+        assert [g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]] == []
+        assert {s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]} <= {"ROLLBACK_COMPLETE", "DELETE_COMPLETE"}
+    finally:
+        deployment.stop()

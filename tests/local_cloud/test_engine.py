@@ -342,3 +342,22 @@ def test_a_major_upgrade_modifies_the_instance_in_place_only_with_allow_major_ve
     assert after["DbiResourceId"] == before["DbiResourceId"]  # the same instance, modified in place
     cf.delete_stack(StackName=refused["StackId"])
     wait(cf, refused["StackId"])
+
+
+@pytest.mark.parametrize(("fails", "kept"), [(True, False), (False, True)])
+def test_a_nested_stack_rolled_back_with_the_create_that_made_it_deletes_its_retain_except_on_create_resources(aws, deploy, fails, kept):
+    # The nested stack's resources were created by the root's operation: when that rolls back they go with it;
+    # a later delete of the root keeps them.
+    s3, cf, key, name = aws("s3"), aws("cloudformation"), f"child-{uid()}.json", f"r-{uid()}"
+    s3.create_bucket(Bucket="templates-for-tests")
+    s3.put_object(Bucket="templates-for-tests", Key=key, Body=json.dumps(_named_log_group("RetainExceptOnCreate")).encode())
+    parent = {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": f"https://s3.us-east-1.amazonaws.com/templates-for-tests/{key}", "Parameters": {"Name": name}}}}}
+    if fails:
+        parent["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Child"}
+    stack = deploy(f"p-{name}", parent)
+    assert stack["StackStatus"] == ("ROLLBACK_COMPLETE" if fails else "CREATE_COMPLETE")
+    if not fails:
+        cf.delete_stack(StackName=stack["StackId"])
+        assert wait(cf, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
+    assert _groups(aws, name) == ([f"/t/{name}"] if kept else [])

@@ -33,7 +33,7 @@ export function summarise(env: string, stackName: string, resolved: ResolvedProj
     'NAT gateways': String(count('Egress', 'AWS::EC2::NatGateway')),
     'app instances (min-max)': `${String(asg.MinSize)}-${String(asg.MaxSize)} x ${String((lt as Record<string, unknown> | undefined)?.InstanceType)}`,
     database: `${String(db?.Properties?.DBInstanceClass)}, Multi-AZ ${String(db?.Properties?.MultiAZ)}`,
-    'deletion protection / DB on delete': `${String(db?.Properties?.DeletionProtection)} / ${String(db?.DeletionPolicy)}`,
+    'deletion protection / DB on delete': `${count('Verification', 'Custom::DeletionProtection') > 0 ? 'on once deployed' : 'off'} / ${String(db?.DeletionPolicy)}`,
     'log retention (days)': String(flowLogs.RetentionInDays),
     'WAF on the ALB': count('Compute', 'AWS::WAFv2::WebACL') > 0 ? 'on' : 'off',
     HTTPS: count('Compute', 'AWS::ElasticLoadBalancingV2::Listener') > 1 ? 'on (HTTP redirects)' : 'off (HTTP only)',

@@ -27,7 +27,21 @@ describe('Root: layers and their order', () => {
     ['ComputeStack', ['EgressStack', 'NetworkStack', 'SecurityStack', 'StorageStack']],
     ['DatabaseStack', ['DiscoveryStack', 'NetworkStack', 'SecurityStack']],
     ['VerifierStack', ['EgressStack', 'NetworkStack', 'SecurityStack']],
-    ['VerificationStack', ['ComputeStack', 'DatabaseStack', 'SecurityStack', 'VerifierStack']],
+    // Last of all (it switches deletion protection on): it waits for every other layer.
+    [
+      'VerificationStack',
+      [
+        'ComplianceStack',
+        'ComputeStack',
+        'DatabaseStack',
+        'DiscoveryStack',
+        'EgressStack',
+        'NetworkStack',
+        'SecurityStack',
+        'StorageStack',
+        'VerifierStack',
+      ],
+    ],
   ])('%s waits only for %j (database never waits for compute, compliance never for network)', (stack, deps) => {
     expect(resourceDependencies(project.root, stack)).toEqual(deps);
   });

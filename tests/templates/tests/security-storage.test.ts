@@ -148,14 +148,18 @@ describe('Layer: storage', () => {
 });
 
 // CloudFormation cannot delete a bucket that holds any object version ("BucketNotEmpty"), and log buckets
-// fill within minutes; where the buckets are not retained (dev), each has a Custom::EmptyBucketOnDelete.
-describe('Layer: storage, buckets deleted with the stack', () => {
-  const dev = environment('dev');
-  const r = resourcesOf(dev, 'storage');
-  const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
-  const emptiers = ofType(r, 'Custom::EmptyBucketOnDelete');
+// fill within minutes: each bucket has a Custom::EmptyBucketOnDelete that empties it when CloudFormation is
+// about to delete it: always in dev, and in staging/prod (retained buckets) only on the rollback of the create.
+describe('Layer: storage, buckets emptied before CloudFormation deletes them', () => {
+  it.each([
+    ['dev', 'always'],
+    ['staging', 'on-rollback'],
+    ['prod', 'on-rollback'],
+  ] as const)('%s: every bucket has an emptier (When: %s) that runs before its policy goes', (env, when) => {
+    const r = resourcesOf(environment(env), 'storage');
+    const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
+    const emptiers = ofType(r, 'Custom::EmptyBucketOnDelete');
 
-  it('dev: every bucket is emptied on delete, after its policy exists (so it runs before the policy goes)', () => {
     expect(buckets).toHaveLength(4);
     expect(emptiers.map(([, e]) => (props(e).BucketName as { deferred: string }).deferred).sort()).toEqual(
       [...buckets].sort(),
@@ -164,12 +168,16 @@ describe('Layer: storage, buckets deleted with the stack', () => {
       const bucket = (props(e).BucketName as { deferred: string }).deferred;
       expect(list(e.DependsOn as Json)).toEqual(expect.arrayContaining([`${bucket}Policy`]));
       expect(props(e).ServiceToken).toEqual({ deferred: 'EmptyBucketOnDeleteFunction.Arn' });
+      expect(props(e).When).toBe(when);
     }
   });
 
-  it('dev: the emptier may touch only these buckets and their objects', () => {
-    const role = r.EmptyBucketOnDeleteRole;
-    const granted = list(props(role).Policies).flatMap((p) => statements((p as JsonObject).PolicyDocument));
+  it('the emptier may touch only these buckets and their objects, and read stack statuses', () => {
+    const r = resourcesOf(environment('prod'), 'storage');
+    const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
+    const granted = list(props(r.EmptyBucketOnDeleteRole).Policies).flatMap((p) =>
+      statements((p as JsonObject).PolicyDocument),
+    );
     const s3 = granted.filter((s) => list(s.Action).some((a) => String(a).startsWith('s3:')));
     const resources = s3.flatMap((s) => list(s.Resource).map((x) => JSON.stringify(x)));
 
@@ -185,13 +193,7 @@ describe('Layer: storage, buckets deleted with the stack', () => {
         's3:PutBucketPolicy',
       ].sort(),
     );
-  });
-
-  it.each(['staging', 'prod'] as const)('%s: retained buckets are never emptied (no emptier, no function)', (env) => {
-    const retained = resourcesOf(environment(env), 'storage');
-
-    expect(ofType(retained, 'Custom::EmptyBucketOnDelete')).toEqual([]);
-    expect(retained.EmptyBucketOnDeleteFunction).toBeUndefined();
-    expect(retained.EmptyBucketOnDeleteRole).toBeUndefined();
+    const other = granted.flatMap((s) => list(s.Action).map(String)).filter((a) => !a.startsWith('s3:'));
+    expect(other.sort()).toEqual(['cloudformation:DescribeStacks', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 });

@@ -137,6 +137,22 @@ def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     return PermissionResult[bucket_permission(self.policy.decode(), action, resource, S3_REQUEST_CONTEXT)]
 
 
+def _delete_load_balancer(original: Any) -> Any:
+    """Elastic Load Balancing refuses to delete a load balancer with deletion protection on; moto deletes it.
+    "Load balancer '<arn>' cannot be deleted because deletion protection is enabled" (OperationNotPermitted;
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#deletion-protection)."""
+    from moto.elbv2.exceptions import ELBClientError
+
+    def delete(self: Any, arn: str) -> None:
+        lb = self.load_balancers.get(arn)
+        if lb is not None and str(lb.attrs.get("deletion_protection.enabled", "false")).lower() == "true":
+            raise ELBClientError("OperationNotPermitted",
+                                 f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled")
+        original(self, arn)
+
+    return delete
+
+
 def install() -> None:
     from moto.acm.models import CertBundle
     from moto.rds.models import MasterUserSecret
@@ -145,3 +161,8 @@ def install() -> None:
     CertBundle.describe = _acm_describe(CertBundle.describe)  # type: ignore[method-assign]
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
     FakeBucket.get_permission = _get_permission  # type: ignore[method-assign]
+    from moto.elbv2.models import ELBv2Backend
+
+    if not getattr(ELBv2Backend.delete_load_balancer, "strata_protected", False):
+        ELBv2Backend.delete_load_balancer = _delete_load_balancer(ELBv2Backend.delete_load_balancer)  # type: ignore[method-assign]
+        ELBv2Backend.delete_load_balancer.strata_protected = True  # type: ignore[attr-defined]

@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
 import {
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
@@ -15,6 +16,7 @@ import { BucketKeepsFillingError, ObjectsNotDeletedError } from '../../src/error
 import { emptyBucketOnDelete } from '../../src/resource';
 
 const s3Mock = mockClient(S3Client);
+const cfnMock = mockClient(CloudFormationClient);
 const logger = silentLogger;
 const BUCKET = 'strata-dev-alb-logs-123456789012';
 const ARN = `arn:aws:s3:::${BUCKET}`;
@@ -27,6 +29,7 @@ const TLS_ONLY = JSON.stringify({
 
 beforeEach(() => {
   s3Mock.reset();
+  cfnMock.reset();
   s3Mock.on(GetBucketPolicyCommand).resolves({ Policy: TLS_ONLY });
   s3Mock.on(DeleteObjectsCommand).resolves({});
 });
@@ -144,21 +147,24 @@ describe('Function: handler (Custom::EmptyBucketOnDelete)', () => {
     sent.push(body);
     return 200;
   };
-  const event = (type: string, physicalId?: string, bucket = BUCKET) => ({
+  const event = (type: string, physicalId?: string, bucket = BUCKET, when?: string) => ({
     RequestType: type,
     ResponseURL: 'https://example.invalid/r?sig',
     StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/strata-dev-StorageStack/x',
     RequestId: 'r1',
     LogicalResourceId: 'AlbLogsBucketEmptyOnDelete',
     ResourceType: 'Custom::EmptyBucketOnDelete',
-    ResourceProperties: { ServiceToken: 'arn', BucketName: bucket },
+    ResourceProperties: { ServiceToken: 'arn', BucketName: bucket, ...(when ? { When: when } : {}) },
     ...(physicalId ? { PhysicalResourceId: physicalId } : {}),
   });
   const run = async (ev: unknown) => {
     sent.splice(0);
-    await customResourceHandler(emptyBucketOnDelete(new S3Client({})), { put, logger })(ev, {
-      getRemainingTimeInMillis: () => 60_000,
-    });
+    await customResourceHandler(emptyBucketOnDelete(new S3Client({}), new CloudFormationClient({})), { put, logger })(
+      ev,
+      {
+        getRemainingTimeInMillis: () => 60_000,
+      },
+    );
     expect(sent).toHaveLength(1);
     return JSON.parse(sent[0] ?? '') as { Status: string; Reason?: string; PhysicalResourceId: string };
   };
@@ -179,6 +185,39 @@ describe('Function: handler (Custom::EmptyBucketOnDelete)', () => {
 
     expect((await run(event('Delete', `empty-on-delete-${BUCKET}`))).Status).toBe('SUCCESS');
     expect(s3Mock).toHaveReceivedCommandTimes(DeleteObjectsCommand, 1);
+  });
+
+  describe('when the bucket is retained (When: on-rollback)', () => {
+    const NESTED = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/strata-dev-StorageStack/x';
+    const ROOT = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/strata-prod/r';
+    const world = (rootStatus: StackStatus) => {
+      cfnMock.reset();
+      cfnMock.on(DescribeStacksCommand, { StackName: NESTED }).resolves({
+        Stacks: [{ StackName: 'n', StackStatus: 'DELETE_IN_PROGRESS', RootId: ROOT, CreationTime: new Date() }],
+      });
+      cfnMock
+        .on(DescribeStacksCommand, { StackName: ROOT })
+        .resolves({ Stacks: [{ StackName: 'strata-prod', StackStatus: rootStatus, CreationTime: new Date() }] });
+      s3Mock
+        .on(ListObjectVersionsCommand)
+        .resolvesOnce({ Versions: [{ Key: 'a', VersionId: '1' }] })
+        .resolves({});
+    };
+
+    it('empties it when the create that made it rolls back (the bucket is then deleted)', async () => {
+      world('ROLLBACK_IN_PROGRESS');
+
+      expect((await run(event('Delete', `empty-on-delete-${BUCKET}`, BUCKET, 'on-rollback'))).Status).toBe('SUCCESS');
+      expect(s3Mock).toHaveReceivedCommandTimes(DeleteObjectsCommand, 1);
+    });
+
+    it('leaves its data alone on a stack delete (the bucket is retained)', async () => {
+      world('DELETE_IN_PROGRESS');
+
+      expect((await run(event('Delete', `empty-on-delete-${BUCKET}`, BUCKET, 'on-rollback'))).Status).toBe('SUCCESS');
+      expect(s3Mock).not.toHaveReceivedCommand(DeleteObjectsCommand);
+      expect(s3Mock).not.toHaveReceivedCommand(PutBucketPolicyCommand);
+    });
   });
 
   it('refuses a BucketName S3 would refuse, naming the property', async () => {

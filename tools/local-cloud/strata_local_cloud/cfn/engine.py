@@ -510,9 +510,11 @@ class Engine:
         self.set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED")
 
     # ------------------------------------------------------------ delete
-    def run_delete(self, stack: Stack) -> bool:
+    def run_delete(self, stack: Stack, rollback: bool = False) -> bool:
+        """rollback: the stack is a nested stack deleted by the rollback of the operation that created it, so its
+        resources were created by that operation too (DeletionPolicy RetainExceptOnCreate then deletes them)."""
         self.set_stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
-        ok = self.delete_all(stack, rollback=False)
+        ok = self.delete_all(stack, rollback=rollback)
         if not ok:
             failed = {k: r.reason for k, r in stack.resources.items() if r.status == "DELETE_FAILED"}
             stack.failure = f"The following resource(s) failed to delete: [{', '.join(sorted(failed))}]. " + " ".join(
@@ -565,6 +567,7 @@ class Engine:
             provider = provider_for(res.type)
             try:
                 p = Provision(self, stack, stack.region, res.logical_id)
+                p.rolling_back = why == "rollback"
                 if policy == "Snapshot":
                     provider.delete_with_snapshot(p, res.physical_id, res.props, res.attrs)
                 else:
@@ -601,11 +604,11 @@ class Engine:
         if not self.run_update(stack, request, template, resolved, ctx):
             raise ResourceFailure(f"Embedded stack {stack.id} was not successfully updated: {stack.failure or stack.status}")
 
-    def delete_nested(self, stack_id: str) -> None:
+    def delete_nested(self, stack_id: str, rollback: bool = False) -> None:
         stack = self.stacks.get(stack_id)
         if stack is None or stack.status == "DELETE_COMPLETE":
             return
-        if not self.run_delete(stack):
+        if not self.run_delete(stack, rollback=rollback):
             raise ResourceFailure(f"Embedded stack {stack_id} was not successfully deleted: {stack.failure}")
 
     # ------------------------------------------------------------ change sets

@@ -31,6 +31,9 @@ class Provision:
 
     def __init__(self, engine: "Engine", stack: "Stack | None", region: str, logical_id: str | None = None) -> None:
         self.engine, self.stack, self.region, self.logical_id = engine, stack, region, logical_id
+        # True while the resource is deleted by the rollback of the operation that created it (a nested
+        # stack passes it on: its resources were created by that same operation).
+        self.rolling_back = False
         self.physical: str | None = None
         self.attrs: dict[str, Any] = {}
 

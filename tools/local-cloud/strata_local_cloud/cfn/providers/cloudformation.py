@@ -50,7 +50,7 @@ class Stack(Provider):
         return physical, _outputs(child)
 
     def delete(self, p, physical, props, attrs):
-        p.engine.delete_nested(physical)
+        p.engine.delete_nested(physical, rollback=p.rolling_back)
 
 
 @register
