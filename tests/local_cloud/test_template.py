@@ -97,15 +97,14 @@ def test_creation_order_follows_refs_getatt_sub_and_dependson_and_refuses_cycles
 
 
 def test_language_extensions_resolve_deletion_policy_and_leave_properties_to_deploy_time():
-    body = (REPO / "nested" / "storage.yaml").read_text()
+    body = (REPO / "nested" / "database.yaml").read_text()
     raw = tpl.parse(body)
     params = {k: str(v.get("Default", "x")) for k, v in raw["Parameters"].items()}
     for env, policy in (("true", "RetainExceptOnCreate"), ("false", "Delete")):
         out = tpl.apply_transforms(raw, {**params, "RetainData": env, "EnvironmentSuffix": "t"}, PSEUDO)
-        assert out["Resources"]["AccessLogsBucket"]["DeletionPolicy"] == policy
-        # The intrinsic in the policy document is still there for the engine to resolve (not a half-resolved string).
-        statement = out["Resources"]["AccessLogsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
-        assert statement["Resource"] == {"Fn::Sub": "${AccessLogsBucket.Arn}/*"}
+        assert out["Resources"]["ErrorLogGroup"]["DeletionPolicy"] == policy
+        # The intrinsic in a property is still there for the engine to resolve (not a half-resolved value).
+        assert out["Resources"]["DbInstance"]["Properties"]["MonitoringRoleArn"] == {"Fn::GetAtt": ["MonitoringRole", "Arn"]}
 
 
 def test_sam_transform_needs_packaged_code():

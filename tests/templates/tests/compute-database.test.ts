@@ -1,5 +1,5 @@
 import { type Json, type JsonObject, resolveTemplate } from '@strata/cfn-model';
-import { environment, layer, list, ofType, props, resourcesOf } from './helpers';
+import { DATABASE_LAYER_PARAMETERS, environment, layer, list, ofType, props, resourcesOf } from './helpers';
 
 const dev = environment('dev');
 const staging = environment('staging');
@@ -129,20 +129,7 @@ describe('Layer: database engine lifecycle', () => {
     const database = layer('database');
     const violations = (family: string, extended: string) =>
       resolveTemplate(database, {
-        EnvironmentSuffix: 'dev',
-        RetainData: 'false',
-        LogRetentionDays: 14,
-        DataSubnetIds: 'subnet-12345678',
-        DatabaseSecurityGroupId: 'sg-12345678',
-        KmsKeyArn: 'k',
-        AlarmTopicArn: 't',
-        InstanceClass: 'db.t4g.micro',
-        MultiAz: 'false',
-        DeletionProtection: 'false',
-        BackupRetentionDays: 7,
-        AllocatedStorage: 20,
-        MaxAllocatedStorage: 100,
-        EnablePerformanceInsights: 'false',
+        ...DATABASE_LAYER_PARAMETERS,
         EngineVersion: family === 'mysql8.0' ? '8.0.43' : '8.4.6',
         ParameterGroupFamily: family,
         ExtendedSupport: extended,

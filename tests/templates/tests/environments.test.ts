@@ -1,5 +1,5 @@
 import { resolveTemplate, resourceDependencies, type Template } from '@strata/cfn-model';
-import { environment, layer, project, samconfig } from './helpers';
+import { DATABASE_LAYER_PARAMETERS, environment, layer, project, samconfig } from './helpers';
 
 describe('Root: layers and their order', () => {
   it('composes the ten layers as nested stacks', () => {
@@ -140,23 +140,7 @@ describe('Root: rules', () => {
   });
 
   it('refuses, in the database layer deployed alone, a parameter group family that does not match the engine version', () => {
-    const given = {
-      EnvironmentSuffix: 'dev',
-      RetainData: 'false',
-      LogRetentionDays: 14,
-      DataSubnetIds: 'subnet-12345678',
-      DatabaseSecurityGroupId: 'sg-12345678',
-      KmsKeyArn: 'k',
-      AlarmTopicArn: 't',
-      InstanceClass: 'db.t4g.micro',
-      MultiAz: 'false',
-      DeletionProtection: 'false',
-      BackupRetentionDays: 7,
-      AllocatedStorage: 20,
-      MaxAllocatedStorage: 100,
-      EnablePerformanceInsights: 'false',
-      ExtendedSupport: 'true',
-    };
+    const given = { ...DATABASE_LAYER_PARAMETERS, ExtendedSupport: 'true' };
     const database: Template = layer('database');
 
     const wrong = resolveTemplate(database, { ...given, EngineVersion: '8.4.3', ParameterGroupFamily: 'mysql8.0' });

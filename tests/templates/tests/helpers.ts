@@ -84,3 +84,21 @@ export function statements(document: Json | undefined): JsonObject[] {
 export function list(value: Json | undefined): Json[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
+
+/** Parameters for the database layer deployed alone (dev-sized), without the engine ones a test varies. */
+export const DATABASE_LAYER_PARAMETERS = {
+  EnvironmentSuffix: 'dev',
+  RetainData: 'false',
+  LogRetentionDays: 14,
+  DataSubnetIds: 'subnet-12345678',
+  DatabaseSecurityGroupId: 'sg-12345678',
+  KmsKeyArn: 'k',
+  AlarmTopicArn: 't',
+  InstanceClass: 'db.t4g.micro',
+  MultiAz: 'false',
+  DeletionProtection: 'false',
+  BackupRetentionDays: 7,
+  AllocatedStorage: 20,
+  MaxAllocatedStorage: 100,
+  EnablePerformanceInsights: 'false',
+};
