@@ -26,7 +26,7 @@ const FUNCTIONS = {
     'ElasticLoadBalancingV2Client:@aws-sdk/client-elastic-load-balancing-v2',
     'RDSClient:@aws-sdk/client-rds',
   ],
-  'empty-bucket-on-delete': ['S3Client:@aws-sdk/client-s3'],
+  'empty-bucket-on-delete': ['S3Client:@aws-sdk/client-s3', 'CloudFormationClient:@aws-sdk/client-cloudformation'],
   'tls-verification': ['RDSClient:@aws-sdk/client-rds', 'SecretsManagerClient:@aws-sdk/client-secrets-manager'],
 };
 
