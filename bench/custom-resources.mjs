@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { describeMachine, machine, median } from './lib.mjs';
+import { describeMachine, machine, median, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -122,11 +122,7 @@ for (const [name, clients] of Object.entries(FUNCTIONS)) {
 rmSync(tmp, { recursive: true, force: true });
 
 const machineInfo = machine(RUNS);
-mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(
-  join(ROOT, 'bench', 'results', 'custom-resources.json'),
-  `${JSON.stringify({ machine: machineInfo, budget: BUDGET, rows }, null, 2)}\n`,
-);
+writeResults(join(ROOT, 'bench', 'results', 'custom-resources.json'), { machine: machineInfo, budget: BUDGET, rows });
 
 console.log(describeMachine(machineInfo, `median of ${RUNS} fresh processes each`));
 console.log(

@@ -11,9 +11,9 @@
 //                of every layer (custom resources and TLS checks included), summary (budget 3 min)
 // Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
 import { execSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describeMachine, machine, median } from './lib.mjs';
+import { describeMachine, machine, median, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -55,11 +55,7 @@ for (const c of cases) {
 }
 
 const machineInfo = machine(RUNS);
-mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(
-  join(ROOT, 'bench', 'results', 'dev-loop.json'),
-  `${JSON.stringify({ machine: machineInfo, rows }, null, 2)}\n`,
-);
+writeResults(join(ROOT, 'bench', 'results', 'dev-loop.json'), { machine: machineInfo, rows });
 console.log(describeMachine(machineInfo, `median of ${RUNS} runs`));
 console.log('| loop | median | min - max | budget |');
 console.log('|---|---|---|---|');

@@ -8,10 +8,10 @@
 //
 // Writes bench/results/fresh-clone.json and prints the Markdown table the README shows. Budget: 3 minutes.
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describeMachine, machine, median } from './lib.mjs';
+import { describeMachine, machine, median, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -47,8 +47,7 @@ const result = {
   budgetSeconds: BUDGET,
   withinBudget: median(totals) <= BUDGET,
 };
-mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', 'fresh-clone.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeResults(join(ROOT, 'bench', 'results', 'fresh-clone.json'), result);
 console.log(describeMachine(result.machine, `median of ${RUNS} fresh clones`));
 console.log('| main job from a fresh clone | median | min - max | of which set-up | budget |');
 console.log('| --- | --- | --- | --- | --- |');
