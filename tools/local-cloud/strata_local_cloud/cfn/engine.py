@@ -21,7 +21,7 @@ import threading
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from . import template as tpl
 from .errors import AlreadyExists, ChangeSetNotFound, InsufficientCapabilities, ResourceFailure, ValidationError
@@ -112,6 +112,10 @@ class ChangeSet:
     root_id: str | None = None
     include_nested: bool = False
     description: str | None = None
+
+
+# Why CloudFormation takes a resource out of a stack (effective_policy decides what that means for it).
+Why = Literal["remove", "replace", "rollback", "supersede"]
 
 
 class StackFailure(Exception):
@@ -558,7 +562,7 @@ class Engine:
             ok &= deleted
         return ok
 
-    def delete_resource(self, stack: Stack, res: Resource, why: str, forget: bool) -> bool:
+    def delete_resource(self, stack: Stack, res: Resource, why: Why, forget: bool) -> bool:
         policy = effective_policy(res, why)
         if policy == "Retain":
             self.set_resource_status(stack, res, "DELETE_SKIPPED")
@@ -737,7 +741,7 @@ class Engine:
         self.background(run)
 
 
-def effective_policy(res: Resource, why: str) -> str:
+def effective_policy(res: Resource, why: Why) -> str:
     """What CloudFormation does with a resource it takes out of a stack: Delete, Retain or Snapshot.
 
     `why` is the operation: "remove" (stack delete, or a resource left out of an update's template),
