@@ -73,6 +73,13 @@ def _normalised(template: dict[str, Any]) -> dict[str, Any]:
     return {**template, "Resources": resources}
 
 
+def nested_template_urls(template: dict[str, Any]) -> dict[str, str]:
+    """Logical ID -> TemplateURL of each nested stack whose template is a local file (a source or a build)."""
+    return {logical_id: url for logical_id, res in (template.get("Resources") or {}).items()
+            if res.get("Type") == "AWS::CloudFormation::Stack"
+            for url in [(res.get("Properties") or {}).get("TemplateURL")] if isinstance(url, str)}
+
+
 def stale_templates(build: Path = BUILD, root: Path = REPO / "template.yaml") -> list[str]:
     """Source templates whose content differs from their copy in the build (or that the build lacks)."""
     if not (build / "template.yaml").exists():
@@ -81,10 +88,7 @@ def stale_templates(build: Path = BUILD, root: Path = REPO / "template.yaml") ->
     source_root, built_root = load(root), load(build / "template.yaml")
     if _normalised(source_root) != _normalised(built_root):
         stale.append(root.name)
-    for logical_id, res in (source_root.get("Resources") or {}).items():
-        url = (res.get("Properties") or {}).get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else None
-        if not isinstance(url, str):
-            continue
+    for logical_id, url in nested_template_urls(source_root).items():
         built = build / logical_id / "template.yaml"
         if not built.exists() or _normalised(load(root.parent / url)) != _normalised(load(built)):
             stale.append(url)
@@ -124,24 +128,24 @@ def fixed_names(templates: dict[str, dict[str, Any]], row: dict[str, str]) -> li
 def layer_templates(template_file: Path) -> dict[str, dict[str, Any]]:
     root = load(template_file)
     out = {"root": root}
-    for logical_id, res in (root.get("Resources") or {}).items():
-        url = (res.get("Properties") or {}).get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else None
-        if isinstance(url, str) and (template_file.parent / url).exists():
+    for logical_id, url in nested_template_urls(root).items():
+        if (template_file.parent / url).exists():
             out[logical_id] = load(template_file.parent / url)
     return out
 
 
 def package(settings: dict[str, Any], template: Path, region: str) -> str:
+    """The template as `sam package` writes it; the temporary output file is removed whatever happens."""
     handle, name = tempfile.mkstemp(suffix=".yaml")
     os.close(handle)
     out = Path(name)
     try:
-        return _package(settings, template, region, out)
+        return _sam_package(settings, template, region, out)
     finally:
         out.unlink(missing_ok=True)
 
 
-def _package(settings: dict[str, Any], template: Path, region: str, out: Path) -> str:
+def _sam_package(settings: dict[str, Any], template: Path, region: str, out: Path) -> str:
     args = [str(Path(sys.executable).parent / "sam"), "package", "--template-file", str(template), "--output-template-file", str(out),
             "--region", region]
     args += ["--resolve-s3"] if settings.get("resolve_s3") else ["--s3-bucket", settings["s3_bucket"]]

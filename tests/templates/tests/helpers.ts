@@ -102,3 +102,32 @@ export const DATABASE_LAYER_PARAMETERS = {
   MaxAllocatedStorage: 100,
   EnablePerformanceInsights: 'false',
 };
+
+/** Whether an IPv4 address lies in a CIDR block. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const [base = '', bits = '32'] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+}
+
+/**
+ * A network ACL's decision for an inbound TCP packet, as EC2 makes it: entries in rule-number order, the
+ * first match decides, no match denies (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).
+ * `cidrOf` turns an entry's CidrBlock into an address block (for values only known once deployed).
+ */
+export function naclInbound(
+  entries: JsonObject[],
+  source: string,
+  port: number,
+  cidrOf: (v: Json | undefined) => string = String,
+): string {
+  const match = entries
+    .filter((e) => e.Egress === false)
+    .sort((a, b) => Number(a.RuleNumber) - Number(b.RuleNumber))
+    .find((e) => {
+      const range = e.PortRange as { From: number; To: number };
+      return inCidr(source, cidrOf(e.CidrBlock)) && port >= range.From && port <= range.To;
+    });
+  return String(match?.RuleAction ?? 'deny');
+}

@@ -1,5 +1,5 @@
 import type { JsonObject, Resource } from '@strata/cfn-model';
-import { environment, ofType, props, resourcesOf } from './helpers';
+import { environment, naclInbound, ofType, props, resourcesOf } from './helpers';
 
 const dev = environment('dev');
 const staging = environment('staging');
@@ -87,23 +87,14 @@ describe('Layer: network', () => {
 
   describe('app tier NACL, evaluated as EC2 does (lowest rule number first, first match decides, else deny)', () => {
     // https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html
-    const toInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-    const within = (ip: string, cidr: string) => {
-      const [base = '', bits = '32'] = cidr.split('/');
-      const size = 2 ** (32 - Number(bits));
-      return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
-    };
-    const inbound = (acl: string, source: string, port: number) => {
-      const rules = ofType(r, 'AWS::EC2::NetworkAclEntry')
-        .map(([, e]) => props(e))
-        .filter((e) => JSON.stringify(e.NetworkAclId).includes(acl) && e.Egress === false)
-        .sort((a, b) => Number(a.RuleNumber) - Number(b.RuleNumber));
-      const match = rules.find((e) => {
-        const range = e.PortRange as { From: number; To: number };
-        return within(source, String(e.CidrBlock)) && port >= range.From && port <= range.To;
-      });
-      return match?.RuleAction ?? 'deny';
-    };
+    const inbound = (acl: string, source: string, port: number) =>
+      naclInbound(
+        ofType(r, 'AWS::EC2::NetworkAclEntry')
+          .map(([, e]) => props(e))
+          .filter((e) => JSON.stringify(e.NetworkAclId).includes(acl)),
+        source,
+        port,
+      );
     const APP_PORT = 8080;
 
     it.each([

@@ -1,5 +1,5 @@
 import type { Json, JsonObject, Resource } from '@strata/cfn-model';
-import { environment, list, ofType, props, resourcesOf } from './helpers';
+import { environment, inCidr, list, naclInbound, ofType, props, resourcesOf } from './helpers';
 
 // The TLS verifier checks the load balancer at its public DNS name from the app subnets, so its requests
 // arrive from the NAT gateways' Elastic IPs. With AlbIngressCidr narrowed, the ALB's security group and the
@@ -9,12 +9,6 @@ import { environment, list, ofType, props, resourcesOf } from './helpers';
 const CLIENTS = '203.0.113.0/24';
 const natAddress = (i: string) => `198.51.100.${i}`;
 
-const toInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const within = (ip: string, cidr: string) => {
-  const [base = '', bits = '32'] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
-};
 /** A deployed value: an EIP's PublicIp in a Fn::Sub becomes the address this test gives that EIP. */
 const value = (v: Json | undefined): string => {
   const deferred = (v as { deferred?: string } | null)?.deferred;
@@ -39,18 +33,12 @@ function path(env: 'dev' | 'staging' | 'prod') {
   ];
   const aclRules = all
     .filter((r) => r.Type === 'AWS::EC2::NetworkAclEntry' && refersTo(props(r).NetworkAclId, publicAcl))
-    .map(props)
-    .filter((e) => e.Egress === false)
-    .sort((a, b) => Number(a.RuleNumber) - Number(b.RuleNumber));
+    .map(props);
   const admitted = (source: string, port: number) => {
     const sg = sgRules.some(
-      (r) => within(source, value(r.CidrIp)) && port >= Number(r.FromPort) && port <= Number(r.ToPort),
+      (r) => inCidr(source, value(r.CidrIp)) && port >= Number(r.FromPort) && port <= Number(r.ToPort),
     );
-    const acl = aclRules.find((e) => {
-      const range = e.PortRange as { From: number; To: number };
-      return within(source, value(e.CidrBlock)) && port >= range.From && port <= range.To;
-    });
-    return sg && acl?.RuleAction === 'allow';
+    return sg && naclInbound(aclRules, source, port, value) === 'allow';
   };
   return { eips, admitted };
 }
