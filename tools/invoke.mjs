@@ -8,15 +8,14 @@
 // deletion-protection, empty-bucket-on-delete, tls-verification). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
 // so the answer is shown here whatever URL the event carries. AWS calls go to --endpoint, to a local cloud
 // started for the run (--local-cloud), or to the account the standard AWS variables point at.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const { startLocalCloud } = createRequire(import.meta.url)('../local-cloud/launch.cjs');
 
 function usage(message) {
   console.error(
@@ -44,23 +43,6 @@ try {
   event = JSON.parse(readFileSync(resolve(eventFile), 'utf8'));
 } catch (error) {
   usage(`cannot read the event ${eventFile}: ${error.message}`);
-}
-
-/** Starts the local cloud (moto with Strata's extensions) on a port it picks; resolves once it prints its URL. */
-async function startLocalCloud() {
-  const python = join(ROOT, '.venv', 'bin', 'python');
-  if (!existsSync(python)) usage(`${python} is missing: run \`bash tools/setup.sh\` first`);
-  const child = spawn(python, ['-u', '-m', 'strata_local_cloud', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, PYTHONPATH: join(ROOT, 'tools', 'local-cloud') },
-  });
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line.startsWith('STRATA_LOCAL_CLOUD_URL=')) {
-      child.stdout.resume();
-      return { url: line.slice('STRATA_LOCAL_CLOUD_URL='.length), stop: () => child.kill('SIGTERM') };
-    }
-  }
-  throw new Error('the local cloud exited before listening');
 }
 
 const cloud = values['local-cloud'] ? await startLocalCloud() : undefined;
@@ -91,7 +73,7 @@ try {
   await handler(event, { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: 'local-invoke' });
 } finally {
   listener.close();
-  cloud?.stop();
+  await cloud?.stop();
 }
 
 if (received.length !== 1) {

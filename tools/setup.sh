@@ -31,10 +31,12 @@ if [ "$(cat node_modules/.strata-stamp 2>/dev/null || true)" != "$want" ]; then
   echo "$want" > node_modules/.strata-stamp
 fi
 
-# Python tools, pinned, in two virtualenvs (checkov pins a boto3 the SAM CLI cannot share).
+# Python tools, pinned, in two virtualenvs (checkov pins a boto3 the SAM CLI cannot share); the main one also
+# holds the local cloud (local-cloud/, editable), so its console script is .venv/bin/strata-local-cloud.
 venv() {
   local dir=$1 requirements=$2 constraints=$3
-  local want; want=$(stamp "$requirements" "$constraints")
+  shift 3  # any further files the requirements install from (the local cloud's pyproject.toml)
+  local want; want=$(stamp "$requirements" "$constraints" "$@")
   if [ "$(cat "$dir/.strata-stamp" 2>/dev/null || true)" != "$want" ]; then
     say "python: building $dir from $requirements"
     rm -rf "$dir"
@@ -44,7 +46,7 @@ venv() {
   fi
 }
 # The two are independent: build them side by side (each mostly waits on downloads and unpacking).
-venv .venv tools/requirements.txt tools/constraints.txt &
+venv .venv tools/requirements.txt tools/constraints.txt local-cloud/pyproject.toml &
 main_venv=$!
 venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt &
 checkov_venv=$!

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import boto3
+from strata_local_cloud.launch import LocalCloud
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools" / "local-cloud"))
-
-from strata_local_cloud.launch import LocalCloud  # noqa: E402
 
 
 def yaml(path: Path) -> dict[str, Any]:

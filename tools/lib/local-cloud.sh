@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # start_local_cloud LOG: starts the local cloud on a port it picks, waits for its URL and exports the
 # standard AWS variables that point the SAM CLI, boto3 and the AWS SDKs at it (never at a real account).
+# The shell starter of the one launcher contract (`strata-local-cloud --port 0 --url-file F`; the Node.js
+# one is local-cloud/launch.cjs, the Python one strata_local_cloud/launch.py).
 start_local_cloud() {
   local log=$1 url_file
   url_file=$(mktemp)
   rm -f "$url_file"
-  PYTHONPATH=tools/local-cloud .venv/bin/python -m strata_local_cloud --port 0 --url-file "$url_file" >"$log" 2>&1 &
+  .venv/bin/strata-local-cloud --port 0 --url-file "$url_file" >"$log" 2>&1 &
   LOCAL_CLOUD_PID=$!
   for _ in $(seq 600); do
     [ -s "$url_file" ] && break

@@ -1,0 +1,56 @@
+'use strict';
+// The Node.js starter for the local cloud, used by tools/invoke.mjs and the jest integration suites
+// (through @strata/test-support). It follows the one launcher contract every starter uses (the shell one in
+// tools/lib/local-cloud.sh, the Python one in strata_local_cloud/launch.py):
+//   strata-local-cloud --port 0 --url-file F
+// The server picks a free port, and once it accepts connections writes its URL to F (atomically) and prints
+// STRATA_LOCAL_CLOUD_URL=<url>. Starters wait for F, never for a fixed port.
+const { spawn } = require('node:child_process');
+const { existsSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+const BIN = join(__dirname, '..', '.venv', 'bin', 'strata-local-cloud');
+
+/**
+ * @param {{ timeoutMs?: number, log?: string }} [options] log: a file for the server's log (default: discarded)
+ * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
+ */
+function startLocalCloud(options = {}) {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  if (!existsSync(BIN)) return Promise.reject(new Error(`${BIN} is missing: run \`bash tools/setup.sh\` first`));
+  const dir = mkdtempSync(join(tmpdir(), 'strata-local-cloud-url-'));
+  const urlFile = join(dir, 'url');
+  const err = options.log ? openSync(options.log, 'w') : 'ignore';
+  const child = spawn(BIN, ['--port', '0', '--url-file', urlFile], { stdio: ['ignore', 'ignore', err] });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const done = (error, url) => {
+      clearInterval(poll);
+      child.removeListener('exit', onExit);
+      rmSync(dir, { recursive: true, force: true });
+      if (error) {
+        stop().then(() => reject(error));
+      } else {
+        resolve({ url, pid: child.pid ?? -1, stop });
+      }
+    };
+    const onExit = (code, signal) =>
+      done(new Error(`the local cloud exited (${signal ?? `code ${code}`}) before listening`));
+    child.once('exit', onExit);
+    const poll = setInterval(() => {
+      const url = existsSync(urlFile) ? readFileSync(urlFile, 'utf8').trim() : '';
+      if (url) done(undefined, url);
+      else if (Date.now() - started > timeoutMs)
+        done(new Error(`the local cloud did not start within ${timeoutMs / 1000} s`));
+    }, 50);
+  });
+}
+
+module.exports = { startLocalCloud };

@@ -1,0 +1,68 @@
+"""`strata-local-cloud [--host H] [--port P] [--url-file F]` (or `python -m strata_local_cloud`): the local cloud.
+
+moto's server with Strata's extensions: CloudFormation served by the engine in `cfn/` (transforms,
+every resource type the templates use, change sets, nested stacks, custom resources run as Node.js),
+and the RDS MySQL catalogue. With `--port 0` (the default) it picks a free port. Once it accepts
+connections it writes the URL to --url-file if given (atomically: a reader never sees half of it) and prints
+one line, `STRATA_LOCAL_CLOUD_URL=http://host:port`, so callers never race for a port. Every starter (shell,
+Python, Node.js) follows this one contract.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="strata-local-cloud", description=__doc__.splitlines()[0])
+    parser.add_argument("-H", "--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("-p", "--port", type=int, default=0, help="port (default 0: a free one)")
+    parser.add_argument("--url-file", type=Path, help="write the URL here once listening")
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    level = os.environ.get("STRATA_LOCAL_CLOUD_LOG", "WARNING")
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(level)
+    logging.getLogger("samtranslator").setLevel("ERROR")  # "unpublished metrics" on every SAM translation
+
+    # AWS managed policies (AWS_ConfigRole, AWSLambdaBasicExecutionRole, ...) exist in every account.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.server import MotoRequestHandler
+
+    from strata_local_cloud import dataplane, moto_patches
+    from strata_local_cloud.cfn import api
+
+    url: list[str] = []
+    plane = dataplane.DataPlane()
+    moto_patches.install_all(plane)
+    engine = api.install(lambda: url[0], plane)
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_port
+    os.environ["MOTO_PORT"] = str(port)
+    url.append(f"http://{args.host}:{port}")
+
+    def stop(*_: object) -> None:
+        engine.invoker.close()
+        plane.close()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.url_file:
+        partial = args.url_file.with_name(args.url_file.name + ".partial")
+        partial.write_text(url[0] + "\n")
+        partial.replace(args.url_file)
+    print(f"STRATA_LOCAL_CLOUD_URL={url[0]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

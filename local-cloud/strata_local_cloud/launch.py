@@ -1,0 +1,61 @@
+"""The Python starter for the local cloud (pytest, tools/plan.py and the other Python tools).
+
+It follows the one launcher contract every starter uses (the shell one in tools/lib/local-cloud.sh, the
+Node.js one in local-cloud/launch.cjs): `strata-local-cloud --port 0 --url-file F`, then wait for F.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO
+
+
+def _command() -> list[str]:
+    """The console script next to this interpreter, or the module when the package is not installed as one."""
+    script = Path(sys.executable).with_name("strata-local-cloud")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "strata_local_cloud"]
+
+
+class LocalCloud:
+    def __init__(self, log: Path | None = None, timeout: float = 60) -> None:
+        self.log_path = log
+        out: IO[bytes] | int = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child writes to it for its life
+        scratch = Path(tempfile.mkdtemp(prefix="strata-local-cloud-url-"))
+        url_file = scratch / "url"
+        self.proc = subprocess.Popen([*_command(), "--port", "0", "--url-file", str(url_file)], stdout=subprocess.DEVNULL, stderr=out)
+        deadline = time.monotonic() + timeout
+        try:
+            while not url_file.exists():
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"the local cloud did not start; see {log or 'its output'}")
+                time.sleep(0.05)
+            self.url = url_file.read_text().strip()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    @staticmethod
+    def env_for(url: str, region: str = "us-east-1") -> dict[str, str]:
+        """The environment a subprocess needs to talk to the local cloud at `url` and never to AWS."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                   AWS_DEFAULT_REGION=region, AWS_REGION=region, SAM_CLI_TELEMETRY="0")
+        return env
+
+    def env(self, region: str = "us-east-1") -> dict[str, str]:
+        return self.env_for(self.url, region)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,0 +1,227 @@
+"""RDS: the MySQL engine catalogue for moto, instances backed by MariaDB (the data plane), and the engine-version rules RDS enforces that moto does not.
+
+moto 5.2.5 answers DescribeDBEngineVersions with an HTTP 500 and DescribeOrderableDBInstanceOptions only for
+aurora-postgresql and neptune. This extension answers both for MySQL from catalogue/rds-mysql.json, in the
+shapes RDS uses, so the engine-version lookup and the AZ discovery run against the emulator as against AWS.
+It also refuses, as RDS does, a create past the end of standard support with Extended Support disabled and a
+major-version change without AllowMajorVersionUpgrade (moto accepts both).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from moto.core.responses import PaginatedResult
+from moto.rds.exceptions import RDSClientError
+from moto.rds.models import RDSBackend
+from moto.rds.responses import RDSResponse
+
+if TYPE_CHECKING:
+    from ..dataplane import DataPlane
+
+CATALOGUE = Path(__file__).parent.parent / "catalogue" / "rds-mysql.json"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Any]:
+    return json.loads(CATALOGUE.read_text())
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def engine_versions(engine: str | None, version: str | None, family: str | None, include_all: bool, default_only: bool) -> list[dict[str, Any]]:
+    cat = catalogue()
+    if engine not in (None, cat["engine"]):
+        return []
+    rows = [
+        v for v in cat["versions"]
+        if (include_all or v["status"] == "available")
+        and (version is None or v["version"] == version or v["version"].startswith(f"{version}."))
+        and (family is None or v["family"] == family)
+    ]
+    rows.sort(key=lambda v: _version_key(v["version"]))
+    if default_only:
+        newest: dict[str, dict[str, Any]] = {}
+        for v in rows:
+            if v["status"] == "available":
+                newest[v["family"]] = v
+        rows = list(newest.values())
+    return [
+        {
+            "Engine": cat["engine"],
+            "EngineVersion": v["version"],
+            "DBParameterGroupFamily": v["family"],
+            "DBEngineDescription": "MySQL Community Edition",
+            "DBEngineVersionDescription": f"MySQL {v['version']}",
+            "Status": v["status"],
+            "SupportsLogExportsToCloudwatchLogs": True,
+            "ExportableLogTypes": ["audit", "error", "general", "slowquery"],
+            "SupportsReadReplica": True,
+            "SupportedCACertificateIdentifiers": ["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"],
+        }
+        for v in rows
+    ]
+
+
+def orderable_options(region: str, engine: str, version: str | None, instance_class: str | None) -> list[dict[str, Any]]:
+    cat = catalogue()
+    if engine != cat["engine"]:
+        return []
+    options = []
+    for v in engine_versions(engine, version, None, include_all=False, default_only=False):
+        for name, spec in sorted(cat["classes"].items()):
+            if instance_class and name != instance_class:
+                continue
+            if v["EngineVersion"] in spec["notFor"] or (version and v["EngineVersion"] != version):
+                continue
+            options.append({
+                "Engine": engine,
+                "EngineVersion": v["EngineVersion"],
+                "DBInstanceClass": name,
+                "LicenseModel": "general-public-license",
+                "AvailabilityZones": [{"Name": f"{region}{letter}"} for letter in spec["zones"]],
+                "MultiAZCapable": spec["multiAz"],
+                "ReadReplicaCapable": True,
+                "Vpc": True,
+                "SupportsStorageEncryption": True,
+                "StorageType": "gp3",
+                "SupportsIops": True,
+                "SupportsIAMDatabaseAuthentication": True,
+                "SupportsEnhancedMonitoring": True,
+                "SupportsPerformanceInsights": not name.startswith(("db.t4g.micro", "db.t4g.small")),
+            })
+    return options
+
+
+_original_orderable = RDSBackend.describe_orderable_db_instance_options
+
+
+def _describe_db_engine_versions(self: RDSResponse) -> PaginatedResult:
+    params = self.params
+    rows = engine_versions(
+        params.get("Engine"),
+        params.get("EngineVersion"),
+        params.get("DBParameterGroupFamily"),
+        str(params.get("IncludeAll", "false")).lower() == "true",
+        str(params.get("DefaultOnly", "false")).lower() == "true",
+    )
+    return PaginatedResult({"DBEngineVersions": rows})
+
+
+def _describe_orderable_db_instance_options(self: RDSResponse) -> PaginatedResult:
+    params = self.params
+    engine = params.get("Engine")
+    if engine == catalogue()["engine"]:
+        rows = orderable_options(self.region, engine, params.get("EngineVersion"), params.get("DBInstanceClass"))
+    else:
+        rows = _original_orderable(self.backend, engine, params.get("EngineVersion"))
+    return PaginatedResult({"OrderableDBInstanceOptions": rows})
+
+
+def _major(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def check_lifecycle(engine: str | None, version: str | None, lifecycle: str | None, today: dt.date) -> None:
+    """CreateDBInstance with EngineLifecycleSupport open-source-rds-extended-support-disabled fails for a major
+    version past its end of standard support: "In this case, creating the DB instance will fail if the DB major
+    version is past its end of standard support date" (AWS::RDS::DBInstance EngineLifecycleSupport, registry
+    schema; docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support-creating-db-instance.html).
+    The default, open-source-rds-extended-support, enrols the instance in paid Extended Support instead."""
+    cat = catalogue()
+    if engine != cat["engine"] or not version or lifecycle != "open-source-rds-extended-support-disabled":
+        return
+    end = cat["endOfStandardSupport"].get(_major(version))
+    if end and today > dt.date.fromisoformat(end):
+        raise RDSClientError(
+            "InvalidParameterCombination",
+            f"Cannot create a {engine} {version} DB instance with EngineLifecycleSupport "
+            f"open-source-rds-extended-support-disabled: MySQL {_major(version)} reached the end of standard support "
+            f"on {end}. Use a major version in standard support, or open-source-rds-extended-support (paid).")
+
+
+def check_major_upgrade(current: str | None, requested: str | None, allowed: Any) -> None:
+    """ModifyDBInstance to another major version needs AllowMajorVersionUpgrade; RDS answers
+    InvalidParameterCombination "The AllowMajorVersionUpgrade flag must be present when upgrading to a new
+    major version." (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
+    AllowMajorVersionUpgrade: "This parameter must be set to true when specifying a value for the
+    EngineVersion parameter that is a different major version than the DB instance's current version.")"""
+    if not current or not requested or _major(current) == _major(requested):
+        return
+    if str(allowed).lower() != "true":
+        raise RDSClientError("InvalidParameterCombination",
+                             "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.")
+
+
+def _with_rules(create: Any, modify: Any) -> tuple[Any, Any]:
+    """Wraps whatever create/modify are installed now (the data plane wraps them too), so no patch is lost."""
+
+    def create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+        check_lifecycle(db_kwargs.get("engine"), db_kwargs.get("engine_version"), db_kwargs.get("engine_lifecycle_support"),
+                        dt.datetime.now(dt.UTC).date())
+        return create(self, db_kwargs)
+
+    def modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+        if db_kwargs.get("engine_version"):
+            current = self.describe_db_instances(db_instance_identifier)[0]
+            check_major_upgrade(getattr(current, "engine_version", None), db_kwargs["engine_version"],
+                                db_kwargs.get("allow_major_version_upgrade"))
+        return modify(self, db_instance_identifier, db_kwargs)
+
+    create_db_instance.strata_rules = True  # type: ignore[attr-defined]
+    return create_db_instance, modify_db_instance
+
+
+def _master_secret_string(self: Any) -> str:
+    """moto writes {"username": "admin", "password": "P@55w0rd!"} into every RDS-managed master secret; RDS writes
+    the instance's own master user name and a generated password."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits + "!#$%^&*()-_=+[]{}:,.<>?~"  # RDS never uses / @ " or space
+    password = "".join(secrets.choice(alphabet) for _ in range(32))
+    return json.dumps({"username": getattr(self.resource, "master_username", None) or "admin", "password": password})
+
+
+def install(plane: DataPlane) -> None:
+    """The catalogue, RDS-managed master secrets as RDS writes them, MySQL instances backed by MariaDB, then the
+    engine-version rules around all of it (so a refused create never starts a server)."""
+    from moto.rds.models import MasterUserSecret
+
+    MasterUserSecret._generate_secret_string = _master_secret_string  # type: ignore[method-assign]
+    RDSResponse.describe_db_engine_versions = _describe_db_engine_versions  # type: ignore[attr-defined]
+    RDSResponse.describe_orderable_db_instance_options = _describe_orderable_db_instance_options  # type: ignore[method-assign]
+    create_db, delete_db = RDSBackend.create_db_instance, RDSBackend.delete_db_instance
+
+    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        db = create_db(self, db_kwargs)
+        if str(db.engine).startswith(("mysql", "mariadb")):
+            group = self.db_parameter_groups.get(db.db_parameter_group_name) if db.db_parameter_group_name else None
+            params = {k: str(v.get("ParameterValue", "")) for k, v in (group.parameters.items() if group else [])}
+            secret = getattr(getattr(db, "master_user_secret", None), "secret", None)
+
+            def password() -> str:
+                if secret is not None:
+                    return json.loads(secret.secret_string)["password"]
+                return db.master_user_password or ""
+
+            plane.start_database(db.db_instance_identifier, db.address, int(db.port), db.master_username, password, params)
+        return db
+
+    def delete_db_instance(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+        db = self.databases.get(db_instance_identifier)
+        result = delete_db(self, db_instance_identifier, *args, **kwargs)
+        if db is not None:
+            plane.stop_database(db_instance_identifier, db.address, int(db.port))
+        return result
+
+    RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
+    RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
+    RDSBackend.create_db_instance, RDSBackend.modify_db_instance = _with_rules(  # type: ignore[method-assign]
+        RDSBackend.create_db_instance, RDSBackend.modify_db_instance)

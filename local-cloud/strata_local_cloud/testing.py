@@ -1,0 +1,85 @@
+"""pytest plugin (`-p strata_local_cloud.testing`): the local cloud a test session starts and stops, clients
+for it, and a deploy helper that waits the way `sam deploy` does but polls fast.
+
+Fixtures: `moto_server` (the URL, one local cloud per session), `aws_env` (an environment for a subprocess
+that must reach the local cloud and never AWS), `aws` (boto3 clients), `deploy` (create or update a stack
+through a change set).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from .launch import LocalCloud
+
+
+def wait_stack(cf: Any, stack: str, timeout: float = 120) -> dict[str, Any]:
+    """Polls a stack until it is no longer *_IN_PROGRESS (or the timeout passes) and returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s: dict[str, Any] = cf.describe_stacks(StackName=stack)["Stacks"][0]
+        if not s["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            return s
+        time.sleep(0.1)
+
+
+def failure_reasons(cf: Any, stack: str) -> list[str]:
+    """Every reason a FAILED event of the stack gives."""
+    events = cf.describe_stack_events(StackName=stack)["StackEvents"]
+    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The local cloud on a free loopback port for the whole session; its log in .strata/ of the working directory."""
+    log_dir = Path(os.environ.get("STRATA_LOCAL_CLOUD_TEST_LOGS", ".strata"))
+    log_dir.mkdir(exist_ok=True)
+    cloud = LocalCloud(log=log_dir / "local-cloud-test.log")
+    try:
+        yield cloud.url
+    finally:
+        cloud.stop()
+
+
+@pytest.fixture()
+def aws_env(moto_server: str) -> dict[str, str]:
+    """Environment for a subprocess that must talk to the local cloud and never to AWS."""
+    return LocalCloud.env_for(moto_server)
+
+
+@pytest.fixture(scope="session")
+def aws(moto_server: str) -> Callable[[str], Any]:
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    return lambda service: session.client(service, endpoint_url=moto_server)
+
+
+@pytest.fixture()
+def deploy(aws: Callable[[str], Any]) -> Callable[..., dict[str, Any]]:
+    """deploy(name, template, params) creates or updates a stack through a change set; returns the stack."""
+    cf = aws("cloudformation")
+
+    def run(name: str, template: dict[str, Any] | str, params: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+        body = template if isinstance(template, str) else json.dumps(template)
+        try:
+            exists = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"] != "REVIEW_IN_PROGRESS"
+        except cf.exceptions.ClientError:
+            exists = False
+        cs = cf.create_change_set(StackName=name, ChangeSetName=f"c{uuid.uuid4().hex[:8]}", TemplateBody=body,
+                                  ChangeSetType="UPDATE" if exists else "CREATE", Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                                  Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (params or {}).items()], **extra)
+        described = cf.describe_change_set(ChangeSetName=cs["Id"])
+        if described["Status"] == "FAILED":
+            raise AssertionError(described["StatusReason"])
+        cf.execute_change_set(ChangeSetName=cs["Id"])
+        return wait_stack(cf, cs["StackId"])
+
+    return run
