@@ -12,7 +12,8 @@ from botocore.parsers import QueryParser
 from strata_local_cloud.cfn import protocol
 from strata_local_cloud.cfn import template as tpl
 from strata_local_cloud.cfn.errors import Unsupported
-from strata_local_cloud.cfn.providers import provider_for, requires_replacement
+from strata_local_cloud.cfn.providers import provider_for
+from strata_local_cloud.cfn.replacement import requires_replacement
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,9 @@ from typing import Any
 from moto.core.responses import BaseResponse
 
 from . import protocol
-from .engine import ChangeSet, Engine, Request, Stack, now
+from .engine import Engine
 from .errors import CloudFormationError, ValidationError
+from .store import ChangeSet, Request, Stack, now
 
 LOG = logging.getLogger("strata.cfn.api")
 MODEL = protocol.service_model("cloudformation")
@@ -71,11 +72,10 @@ class CloudFormationApi(BaseResponse):
         if args.get("TemplateBody"):
             return args["TemplateBody"]
         if args.get("TemplateURL"):
-            from .providers import Provision
             from .providers.cloudformation import read_template_url
 
             try:
-                return read_template_url(Provision(self.engine, None, self.region), args["TemplateURL"])
+                return read_template_url(self.engine.provision(None, self.region), args["TemplateURL"])
             except Exception as error:
                 raise ValidationError(str(error)) from error
         raise ValidationError("Either TemplateBody or TemplateURL must be specified.")
@@ -85,7 +85,7 @@ class CloudFormationApi(BaseResponse):
         params = []
         for k, v in s.params.items():
             entry = {"ParameterKey": k, "ParameterValue": "****" if specs.get(k, {}).get("NoEcho") in (True, "true") else v}
-            resolved = self.engine.resolved.get((s.region, k, v))
+            resolved = self.engine.store.resolved.get((s.region, k, v))
             if resolved is not None:
                 entry["ResolvedValue"] = resolved
             params.append(entry)
@@ -114,7 +114,7 @@ class CloudFormationApi(BaseResponse):
         return {"StackId": self.engine.create_stack(self.region, args["StackName"], request)}
 
     def do_UpdateStack(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         request = _request(args)
         request.body = stack.body if args.get("UsePreviousTemplate") else self._body(args)
         if "Tags" not in args:
@@ -122,34 +122,34 @@ class CloudFormationApi(BaseResponse):
         return {"StackId": self.engine.update_stack(self.region, args["StackName"], request)}
 
     def do_DeleteStack(self, args):
-        self.engine.delete_stack(self.region, args["StackName"])
+        self.engine.delete_stack(self.region, args["StackName"], args.get("RetainResources"))
         return {}
 
     def do_DescribeStacks(self, args):
         if args.get("StackName"):
-            stack = self.engine.find(args["StackName"], self.region)
+            stack = self.engine.store.find(args["StackName"], self.region)
             return {"Stacks": [self._stack_view(stack)]}
-        with self.engine.lock:
-            stacks = [s for s in self.engine.stacks.values() if s.region == self.region and s.status != "DELETE_COMPLETE"]
+        with self.engine.store.lock:
+            stacks = [s for s in self.engine.store.stacks.values() if s.region == self.region and s.status != "DELETE_COMPLETE"]
         return {"Stacks": [self._stack_view(s) for s in stacks]}
 
     def do_ListStacks(self, args):
         wanted = set(args.get("StackStatusFilter", []))
-        with self.engine.lock:
-            stacks = [s for s in self.engine.stacks.values() if s.region == self.region and (not wanted or s.status in wanted)]
+        with self.engine.store.lock:
+            stacks = [s for s in self.engine.store.stacks.values() if s.region == self.region and (not wanted or s.status in wanted)]
         return {"StackSummaries": [{k: v for k, v in {
             "StackId": s.id, "StackName": s.name, "TemplateDescription": s.description, "CreationTime": s.created,
             "LastUpdatedTime": s.updated, "DeletionTime": s.deleted, "StackStatus": s.status, "StackStatusReason": s.reason,
             "ParentId": s.parent_id, "RootId": s.root_id if s.parent_id else None}.items() if v is not None} for s in stacks]}
 
     def do_DescribeStackEvents(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
-        with self.engine.lock:
+        stack = self.engine.store.find(args["StackName"], self.region)
+        with self.engine.store.lock:
             events = list(reversed(stack.events))
         return {"StackEvents": [{k: v for k, v in e.items() if v is not None} for e in events]}
 
     def do_DescribeStackResource(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         res = stack.resources.get(args["LogicalResourceId"])
         if res is None:
             raise ValidationError(f"Resource {args['LogicalResourceId']} does not exist for stack {stack.name}")
@@ -158,21 +158,21 @@ class CloudFormationApi(BaseResponse):
     def do_DescribeStackResources(self, args):
         if not args.get("StackName"):
             raise ValidationError("StackName is required by the local cloud")
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         items = [r for r in stack.resources.values() if not args.get("LogicalResourceId") or r.logical_id == args["LogicalResourceId"]]
         return {"StackResources": [self._resource_view(stack, r) for r in items]}
 
     def do_ListStackResources(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         return {"StackResourceSummaries": [{k: v for k, v in {
             "LogicalResourceId": r.logical_id, "PhysicalResourceId": r.physical_id, "ResourceType": r.type, "LastUpdatedTimestamp": r.updated,
             "ResourceStatus": r.status, "ResourceStatusReason": r.reason}.items() if v is not None} for r in stack.resources.values()]}
 
     def do_GetTemplate(self, args):
         if args.get("ChangeSetName"):
-            cs = self.engine.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
+            cs = self.engine.store.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
             return {"TemplateBody": cs.request.body, "StagesAvailable": ["Original", "Processed"]}
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         if args.get("TemplateStage") == "Processed":
             import json
 
@@ -182,7 +182,7 @@ class CloudFormationApi(BaseResponse):
     def do_GetTemplateSummary(self, args):
         from . import template as tpl
 
-        body = self.engine.find(args["StackName"], self.region).body if args.get("StackName") else self._body(args)
+        body = self.engine.store.find(args["StackName"], self.region).body if args.get("StackName") else self._body(args)
         raw = tpl.parse(body)
         return {"Parameters": [{k: v for k, v in {"ParameterKey": k, "DefaultValue": str(p["Default"]) if "Default" in p else None,
                                                     "ParameterType": p.get("Type", "String"), "NoEcho": p.get("NoEcho") in (True, "true"),
@@ -201,14 +201,14 @@ class CloudFormationApi(BaseResponse):
                 "Description": raw.get("Description"), "DeclaredTransforms": tpl.transforms(raw)}
 
     def do_UpdateTerminationProtection(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
+        stack = self.engine.store.find(args["StackName"], self.region)
         stack.termination_protection = bool(args["EnableTerminationProtection"])
         return {"StackId": stack.id}
 
     def do_ListExports(self, args):
-        with self.engine.lock:
+        with self.engine.store.lock:
             return {"Exports": [{"ExportingStackId": sid, "Name": name, "Value": value}
-                                for (region, name), (sid, value) in self.engine.exports.items() if region == self.region]}
+                                for (region, name), (sid, value) in self.engine.store.exports.items() if region == self.region]}
 
     # ------------------------------------------------------------ change sets
     def _change_set_view(self, cs: ChangeSet) -> dict[str, Any]:
@@ -225,7 +225,7 @@ class CloudFormationApi(BaseResponse):
         if kind not in ("CREATE", "UPDATE"):
             raise ValidationError(f"ChangeSetType {kind} is not supported by the local cloud (CREATE or UPDATE)")
         request = _request(args)
-        existing = self.engine.find_live(args["StackName"], self.region)
+        existing = self.engine.store.find_live(args["StackName"], self.region)
         request.body = existing.body if args.get("UsePreviousTemplate") and existing else self._body(args)
         if "Tags" not in args and existing is not None:
             request.tags = existing.tags
@@ -234,27 +234,27 @@ class CloudFormationApi(BaseResponse):
         return {"Id": cs.id, "StackId": cs.stack_id}
 
     def do_DescribeChangeSet(self, args):
-        return self._change_set_view(self.engine.change_set(args["ChangeSetName"], args.get("StackName"), self.region))
+        return self._change_set_view(self.engine.store.change_set(args["ChangeSetName"], args.get("StackName"), self.region))
 
     def do_ExecuteChangeSet(self, args):
-        cs = self.engine.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
+        cs = self.engine.store.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
         self.engine.execute_change_set(cs, args.get("DisableRollback"))
         return {}
 
     def do_DeleteChangeSet(self, args):
-        cs = self.engine.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
-        with self.engine.lock:
-            self.engine.change_sets.pop(cs.id, None)
-            stack = self.engine.stacks.get(cs.stack_id)
+        cs = self.engine.store.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
+        with self.engine.store.lock:
+            self.engine.store.change_sets.pop(cs.id, None)
+            stack = self.engine.store.stacks.get(cs.stack_id)
             if stack is not None and stack.status == "REVIEW_IN_PROGRESS" and not any(
-                    c.stack_id == stack.id for c in self.engine.change_sets.values()):
+                    c.stack_id == stack.id for c in self.engine.store.change_sets.values()):
                 stack.status, stack.deleted = "DELETE_COMPLETE", now()
         return {}
 
     def do_ListChangeSets(self, args):
-        stack = self.engine.find(args["StackName"], self.region)
-        with self.engine.lock:
-            sets = [c for c in self.engine.change_sets.values() if c.stack_id == stack.id and not c.parent_id]
+        stack = self.engine.store.find(args["StackName"], self.region)
+        with self.engine.store.lock:
+            sets = [c for c in self.engine.store.change_sets.values() if c.stack_id == stack.id and not c.parent_id]
         return {"Summaries": [{k: v for k, v in {
             "StackId": c.stack_id, "StackName": c.stack_name, "ChangeSetId": c.id, "ChangeSetName": c.name, "ExecutionStatus": c.execution_status,
             "Status": c.status, "StatusReason": c.reason, "CreationTime": c.created, "Description": c.description,

@@ -1,19 +1,24 @@
-"""CloudFormation's stack engine for the local cloud.
+"""CloudFormation's stack operations for the local cloud.
 
 moto's own CloudFormation skips unknown types, answers change-set deploys without outputs and resolves
-custom resources before they answer (../shared/design/local-cloud-notes.md), so the local cloud runs
-this engine instead. It follows CloudFormation's documented behaviour: resources in dependency order,
-rollback on failure, DeletionPolicy/UpdateReplacePolicy, replacement when a create-only property
-changes, nested stacks and nested change sets, outputs and exports, stack events. Each resource is
-created by a provider that calls the emulated service APIs, exactly as CloudFormation's resource
-providers call AWS.
+custom resources before they answer (local-cloud/README.md), so the local cloud runs this engine
+instead. It is split the way CloudFormation reasons about an operation:
+- store.py   the state (stacks, change sets, exports, events) behind one lock, and the atomic
+             check-and-act steps (one operation per stack at a time, one live stack per name);
+- plan.py    what an update changes (Add / Modify / Remove, replacement, per-property details), for
+             DescribeChangeSet and for the executor alike;
+- replacement.py  which changes replace a resource (the registry schemas' createOnlyProperties);
+- executor.py     resource work over the dependency graph, in parallel where the graph allows;
+- policy.py       DeletionPolicy / UpdateReplacePolicy;
+- this module     the operations themselves (create, update, delete, change sets, nested stacks,
+                  rollback), with the statuses and events CloudFormation reports.
+Each resource is created by a provider (providers/) that calls the emulated service APIs, exactly as
+CloudFormation's resource providers call AWS; providers see only the context in context.py.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
-import json
 import logging
 import random
 import string
@@ -21,179 +26,59 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from . import template as tpl
-from .errors import AlreadyExists, ChangeSetNotFound, InsufficientCapabilities, ResourceFailure, ValidationError
-from .providers import Provision, provider_for, requires_replacement
+from .context import Provision, Services, StackInfo
+from .errors import AlreadyExists, InsufficientCapabilities, ResourceFailure, ValidationError
+from .executor import Run, reverse, run_graph
+from .plan import bind, has_unknown, plan, same
+from .policy import Why, effective_policy
+from .providers import provider_for
+from .replacement import requires_replacement
+from .store import ACCOUNT, UPDATABLE, ChangeSet, Request, Resource, Stack, Store, now, stack_arn
 
 LOG = logging.getLogger("strata.cfn")
-ACCOUNT = "123456789012"
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+# Stack statuses an update moves through, and the ones it moves through when it is the rollback of the
+# parent's failed update (a nested stack updated back to its previous template).
+UPDATE_STATUSES = ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE")
+ROLLBACK_STATUSES = ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE")
 
 
 def suffix(n: int = 12) -> str:
     return "".join(random.choices(string.ascii_uppercase + string.digits, k=n))
 
 
-@dataclass
-class Resource:
-    logical_id: str
-    type: str
-    physical_id: str | None = None
-    props: dict[str, Any] = field(default_factory=dict)
-    attrs: dict[str, Any] = field(default_factory=dict)
-    status: str = "CREATE_IN_PROGRESS"
-    reason: str | None = None
-    updated: dt.datetime = field(default_factory=now)
-    deletion_policy: str = "Delete"
-    update_replace_policy: str = "Delete"
+class ResourceError(Exception):
+    """One resource failed (or was cancelled because another failed): the stack's failure names it."""
+
+    def __init__(self, logical_id: str, reason: str, cancelled: bool = False) -> None:
+        super().__init__(reason)
+        self.logical_id, self.reason, self.cancelled = logical_id, reason, cancelled
 
 
-@dataclass
-class Request:
-    """What a CreateStack/UpdateStack/CreateChangeSet asked for."""
-
-    body: str
-    params: dict[str, str | None]
-    tags: list[dict[str, str]]
-    capabilities: list[str]
-    disable_rollback: bool = False
-    notification_arns: list[str] = field(default_factory=list)
-    description: str | None = None
-
-
-@dataclass
-class Stack:
-    id: str
-    name: str
-    region: str
-    status: str
-    created: dt.datetime = field(default_factory=now)
-    updated: dt.datetime | None = None
-    deleted: dt.datetime | None = None
-    reason: str | None = None
-    body: str = ""
-    template: dict[str, Any] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    tags: list[dict[str, str]] = field(default_factory=list)
-    capabilities: list[str] = field(default_factory=list)
-    outputs: list[dict[str, str]] = field(default_factory=list)
-    resources: dict[str, Resource] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    parent_id: str | None = None
-    root_id: str | None = None
-    disable_rollback: bool = False
-    termination_protection: bool = False
-    description: str | None = None
-    change_set_id: str | None = None
-    notification_arns: list[str] = field(default_factory=list)
-    failure: str | None = None  # why the last operation failed, kept through the rollback
-
-
-@dataclass
-class ChangeSet:
-    id: str
-    name: str
-    stack_id: str
-    stack_name: str
-    kind: str
-    request: Request
-    created: dt.datetime = field(default_factory=now)
-    status: str = "CREATE_COMPLETE"
-    execution_status: str = "AVAILABLE"
-    reason: str | None = None
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    params: dict[str, str] = field(default_factory=dict)
-    parent_id: str | None = None
-    root_id: str | None = None
-    include_nested: bool = False
-    description: str | None = None
-
-
-# Why CloudFormation takes a resource out of a stack (effective_policy decides what that means for it).
-Why = Literal["remove", "replace", "rollback", "supersede"]
-
-
-class StackFailure(Exception):
-    pass
+def _failure(verb: str, errors: list[ResourceError]) -> str:
+    """CloudFormation's stack status reason: "The following resource(s) failed to create: [A, B]. <why>"."""
+    real = [e for e in errors if not e.cancelled] or errors
+    ids = sorted({e.logical_id for e in errors})
+    return f"The following resource(s) failed to {verb}: [{', '.join(ids)}]. {real[0].reason}"
 
 
 class Engine:
     def __init__(self, endpoint: Callable[[], str], dataplane: Any = None) -> None:
-        self.endpoint = endpoint
-        self.lock = threading.RLock()
-        self.stacks: dict[str, Stack] = {}
-        self.change_sets: dict[str, ChangeSet] = {}
-        self.exports: dict[tuple[str, str], tuple[str, str]] = {}
-        self.functions: dict[str, dict[str, Any]] = {}
-        self.resolved: dict[tuple[str, str, str], str] = {}
-        self.threads: list[threading.Thread] = []
         from ..lambda_runtime.invoker import Invoker
 
+        self.endpoint = endpoint
+        self.store = Store()
         self.invoker = Invoker(endpoint, dataplane=dataplane)
+        self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker)
+        self.threads: list[threading.Thread] = []
 
-    def register_function(self, arn: str, name: str, props: dict[str, Any], region: str) -> None:
-        with self.lock:
-            self.functions[arn] = {"arn": arn, "name": name, "props": props, "region": region}
-
-    def forget_function(self, arn: str) -> None:
-        with self.lock:
-            self.functions.pop(arn, None)
-
-    # ------------------------------------------------------------ lookup
-    def find(self, name_or_id: str, region: str, include_deleted: bool = False) -> Stack:
-        with self.lock:
-            if name_or_id in self.stacks:
-                return self.stacks[name_or_id]
-            live = [s for s in self.stacks.values() if s.name == name_or_id and s.region == region and s.status != "DELETE_COMPLETE"]
-            if live:
-                return live[-1]
-        raise ValidationError(f"Stack with id {name_or_id} does not exist")
-
-    def find_live(self, name: str, region: str) -> Stack | None:
-        try:
-            stack = self.find(name, region)
-        except ValidationError:
-            return None
-        return None if stack.status == "DELETE_COMPLETE" else stack
-
-    def change_set(self, name_or_id: str, stack_name: str | None, region: str) -> ChangeSet:
-        with self.lock:
-            if name_or_id in self.change_sets:
-                return self.change_sets[name_or_id]
-            if stack_name:
-                stack = self.find(stack_name, region)
-                for cs in self.change_sets.values():
-                    if cs.name == name_or_id and cs.stack_id == stack.id:
-                        return cs
-        raise ChangeSetNotFound(f"ChangeSet [{name_or_id}] does not exist")
-
-    # ------------------------------------------------------------ events
-    def event(self, stack: Stack, logical_id: str, rtype: str, status: str, physical: str | None, reason: str | None = None,
-              props: dict[str, Any] | None = None) -> None:
-        with self.lock:
-            stack.events.append({
-                "StackId": stack.id, "EventId": str(uuid.uuid4()), "StackName": stack.name,
-                "LogicalResourceId": logical_id, "PhysicalResourceId": physical or "", "ResourceType": rtype,
-                "Timestamp": now(), "ResourceStatus": status, "ResourceStatusReason": reason,
-                "ResourceProperties": json.dumps(props) if props is not None else None,
-            })
-
-    def set_stack_status(self, stack: Stack, status: str, reason: str | None = None) -> None:
-        with self.lock:
-            stack.status, stack.reason = status, reason
-        self.event(stack, stack.name, "AWS::CloudFormation::Stack", status, stack.id, reason)
-
-    def set_resource_status(self, stack: Stack, res: Resource, status: str, reason: str | None = None) -> None:
-        with self.lock:
-            res.status, res.reason, res.updated = status, reason, now()
-        self.event(stack, res.logical_id, res.type, status, res.physical_id, reason,
-                   res.props if status.endswith("IN_PROGRESS") else None)
+    def provision(self, stack: Stack | None, region: str, logical_id: str | None = None, resource_type: str | None = None,
+                  rolling_back: bool = False) -> Provision:
+        info = StackInfo(stack.id, stack.name, list(stack.tags)) if stack else None
+        return Provision(self.services, region, info, logical_id, resource_type, rolling_back)
 
     # ------------------------------------------------------------ preparing a template
     def pseudo(self, stack_id: str, stack_name: str, region: str) -> dict[str, Any]:
@@ -218,6 +103,7 @@ class Engine:
                 raise ValidationError(f"Template format error: [/Resources/{logical_id}] Every Resources object must contain a Type member.")
             if res.get("Condition") and res["Condition"] not in ctx.conditions:
                 raise ValidationError(f"Template format error: Unresolved dependencies [{res['Condition']}] in the Conditions block (resource {logical_id})")
+        tpl.creation_order(self.active(template, ctx))  # a circular dependency is refused before anything starts
         return template, params, ctx
 
     def resolve_ssm(self, template: dict[str, Any], params: dict[str, str], region: str) -> dict[str, str]:
@@ -226,52 +112,36 @@ class Engine:
         for key, spec in (template.get("Parameters") or {}).items():
             if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<") and key in out:
                 try:
-                    value = Provision(self, None, region).client("ssm").get_parameter(Name=out[key])["Parameter"]["Value"]
+                    value = self.provision(None, region).client("ssm").get_parameter(Name=out[key])["Parameter"]["Value"]
                 except Exception as error:
                     raise ValidationError(f"Parameters [{key}] referenced by template have types not supported by CloudFormation "
                                           f"or the SSM parameter {out[key]} cannot be read: {error}") from error
-                self.resolved[(region, key, out[key])] = value
+                with self.store.lock:
+                    self.store.resolved[(region, key, out[key])] = value
                 out[key] = value
         return out
 
     def check_capabilities(self, template: dict[str, Any], capabilities: list[str]) -> None:
         iam = [(k, r) for k, r in template["Resources"].items() if str(r.get("Type", "")).startswith("AWS::IAM::")]
-        named = [k for k, r in iam if any(n in (r.get("Properties") or {}) for n in ("RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName"))]
+        naming = ("RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName")
+        named = [k for k, r in iam if any(n in (r.get("Properties") or {}) for n in naming)]
         if named and "CAPABILITY_NAMED_IAM" not in capabilities:
             raise InsufficientCapabilities(f"Requires capabilities : [CAPABILITY_NAMED_IAM] (named IAM resources: {named})")
         if iam and not {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} & set(capabilities):
             raise InsufficientCapabilities("Requires capabilities : [CAPABILITY_IAM]")
 
     def azs(self, region: str) -> list[str]:
-        client = Provision(self, None, region).client("ec2")
-        zones = client.describe_availability_zones()["AvailabilityZones"]
+        zones = self.provision(None, region).client("ec2").describe_availability_zones()["AvailabilityZones"]
         return sorted(z["ZoneName"] for z in zones if z.get("State") == "available")
 
     def import_value(self, region: str, name: str) -> str:
-        with self.lock:
-            if (region, name) not in self.exports:
-                raise ResourceFailure(f"No export named {name} found")
-            return self.exports[(region, name)][1]
+        value = self.store.import_value(region, name)
+        if value is None:
+            raise ResourceFailure(f"No export named {name} found")
+        return value
 
     def active(self, template: dict[str, Any], ctx: tpl.Context) -> dict[str, dict[str, Any]]:
         return {k: r for k, r in template["Resources"].items() if ctx.condition(r.get("Condition"))}
-
-    def bind(self, stack: Stack, ctx: tpl.Context, pending: set[str] | None = None) -> None:
-        """Ref/GetAtt read this stack's resources; those in `pending` are not known yet."""
-
-        def resource(logical_id: str) -> tuple[Any, Callable[[str], Any]]:
-            res = stack.resources.get(logical_id)
-            if res is None or (pending is not None and logical_id in pending) or res.physical_id is None:
-                return tpl.Unknown(logical_id), lambda a: tpl.Unknown(f"{logical_id}.{a}")
-
-            def attr(name: str) -> Any:
-                if name not in res.attrs:
-                    raise ResourceFailure(f"Fn::GetAtt: resource {logical_id} ({res.type}) has no attribute {name} in the local cloud")
-                return res.attrs[name]
-
-            return res.physical_id, attr
-
-        ctx.resource = resource
 
     def policy(self, res: dict[str, Any], key: str) -> str:
         value = res.get(key, "Delete")
@@ -281,53 +151,74 @@ class Engine:
 
     # ------------------------------------------------------------ API: stacks
     def create_stack(self, region: str, name: str, request: Request) -> str:
-        if self.find_live(name, region):
-            raise AlreadyExists(f"Stack [{name}] already exists")
-        stack_id = f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{name}/{uuid.uuid4()}"
-        template, params, ctx = self.prepare(stack_id, name, region, request, {})
-        stack = Stack(id=stack_id, name=name, region=region, status="CREATE_IN_PROGRESS", body=request.body, template=template,
-                      params=params, tags=request.tags, capabilities=request.capabilities, disable_rollback=request.disable_rollback,
-                      description=template.get("Description"), notification_arns=request.notification_arns)
-        stack.root_id = stack_id
-        with self.lock:
-            self.stacks[stack_id] = stack
+        stack, _ = self.store.claim(region, name, "CREATE_IN_PROGRESS")
+        try:
+            template, params, ctx = self.prepare(stack.id, name, region, request, {})
+        except BaseException:
+            self.store.release(stack)  # a request that fails validation creates no stack
+            raise
+        with self.store.lock:
+            stack.body, stack.template, stack.params, stack.tags = request.body, template, params, request.tags
+            stack.capabilities, stack.disable_rollback = request.capabilities, request.disable_rollback
+            stack.description, stack.notification_arns = template.get("Description"), request.notification_arns
         self.background(lambda: self.run_create(stack, ctx))
-        return stack_id
+        return stack.id
 
     def update_stack(self, region: str, name: str, request: Request) -> str:
-        stack = self.find(name, region)
+        stack = self.store.find(name, region)
         self.check_updatable(stack)
         template, params, ctx = self.prepare(stack.id, stack.name, region, request, stack.params)
         if template == stack.template and params == stack.params and request.tags == stack.tags:
             raise ValidationError("No updates are to be performed.")
+        self.store.begin(stack, "UPDATE_IN_PROGRESS", UPDATABLE)  # a concurrent update that got here first wins
         self.background(lambda: self.run_update(stack, request, template, params, ctx))
         return stack.id
 
     def check_updatable(self, stack: Stack) -> None:
-        if stack.status.endswith("_IN_PROGRESS") and stack.status != "REVIEW_IN_PROGRESS":
-            raise ValidationError(f"Stack:{stack.id} is in {stack.status} state and can not be updated.")
-        if stack.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "CREATE_FAILED"):
+        if stack.status not in UPDATABLE:
             raise ValidationError(f"Stack:{stack.id} is in {stack.status} state and can not be updated.")
 
-    def delete_stack(self, region: str, name: str) -> None:
+    def delete_stack(self, region: str, name: str, retain: list[str] | None = None) -> None:
         try:
-            stack = self.find(name, region)
+            stack = self.store.find(name, region)
         except ValidationError:
             return  # DeleteStack on a stack that does not exist succeeds, as in AWS
-        if stack.status in ("DELETE_COMPLETE", "DELETE_IN_PROGRESS"):
-            return
         if stack.termination_protection:
             raise ValidationError(f"Stack [{stack.name}] cannot be deleted while TerminationProtection is enabled")
         if stack.parent_id:
             raise ValidationError(f"Stack [{stack.name}] is a nested stack: delete or update its root stack instead")
-        self.background(lambda: self.run_delete(stack))
+        keep = set(retain or [])
+        with self.store.lock:
+            if stack.status in ("DELETE_COMPLETE", "DELETE_IN_PROGRESS"):
+                return
+            if keep and stack.status != "DELETE_FAILED":
+                # RetainResources: "For stacks in the DELETE_FAILED state, a list of resource logical IDs ... to retain"
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html
+                raise ValidationError(f"Invalid operation on stack [{stack.id}]. RetainResources can only be specified when "
+                                      f"the stack is in the DELETE_FAILED state; it is in {stack.status}")
+            unknown = sorted(keep - set(stack.resources))
+            if unknown:
+                raise ValidationError(f"The specified resources to retain {unknown} are not resources of stack [{stack.name}]")
+            if stack.status == "CREATE_IN_PROGRESS":
+                # CloudFormation cancels a create that is deleted: nothing new starts, then the stack is deleted.
+                stack.delete_requested = True
+                return
+            if stack.status == "REVIEW_IN_PROGRESS":
+                for key in [k for k, c in self.store.change_sets.items() if c.stack_id == stack.id]:
+                    del self.store.change_sets[key]
+                stack.status, stack.deleted = "DELETE_COMPLETE", now()
+                return
+            if stack.status.endswith("_IN_PROGRESS"):
+                raise ValidationError(f"Stack [{stack.name}] cannot be deleted while in status {stack.status}")
+            stack.status = "DELETE_IN_PROGRESS"
+        self.background(lambda: self.run_delete(stack, retain=keep))
 
-    def background(self, fn: Callable[[], None]) -> None:
+    def background(self, fn: Callable[[], object]) -> None:
         thread = threading.Thread(target=self._guard(fn), daemon=True)
         self.threads.append(thread)
         thread.start()
 
-    def _guard(self, fn: Callable[[], None]) -> Callable[[], None]:
+    def _guard(self, fn: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
             try:
                 fn()
@@ -337,60 +228,73 @@ class Engine:
 
     # ------------------------------------------------------------ create
     def run_create(self, stack: Stack, ctx: tpl.Context) -> bool:
-        self.set_stack_status(stack, "CREATE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
+        self.store.set_stack_status(stack, "CREATE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
         resources = self.active(stack.template, ctx)
+        errors: list[ResourceError] = []
+        errors_lock = threading.Lock()
+        bind(stack, ctx)
+
+        def work(logical_id: str, run: Run) -> bool:
+            try:
+                self.create_resource(stack, ctx, logical_id, resources[logical_id], run)
+            except ResourceError as error:
+                with errors_lock:
+                    errors.append(error)
+                return False
+            return True
+
+        run_graph(tpl.dependencies(resources), work, "stop", cancelled=lambda: stack.delete_requested)
+        if stack.delete_requested:
+            self.run_delete(stack)
+            return False
+        if errors:
+            return self.fail_create(stack, _failure("create", errors))
         try:
-            order = tpl.creation_order(resources)
-            for logical_id in order:
-                self.create_resource(stack, ctx, logical_id, resources[logical_id])
             self.finish_outputs(stack, ctx)
-        except (ResourceFailure, ValidationError, StackFailure) as error:
+        except (ResourceFailure, ValidationError) as error:
             return self.fail_create(stack, str(error))
-        self.set_stack_status(stack, "CREATE_COMPLETE")
+        self.store.set_stack_status(stack, "CREATE_COMPLETE")
         return True
 
     def fail_create(self, stack: Stack, reason: str) -> bool:
         stack.failure = reason
         if stack.disable_rollback:
-            self.set_stack_status(stack, "CREATE_FAILED", reason)
+            self.store.set_stack_status(stack, "CREATE_FAILED", reason)
             return False
-        self.set_stack_status(stack, "ROLLBACK_IN_PROGRESS", reason)
+        self.store.set_stack_status(stack, "ROLLBACK_IN_PROGRESS", reason)
         ok = self.delete_all(stack, rollback=True)
-        self.set_stack_status(stack, "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED")
+        self.store.set_stack_status(stack, "ROLLBACK_COMPLETE" if ok else "ROLLBACK_FAILED")
         return False
 
-    def create_resource(self, stack: Stack, ctx: tpl.Context, logical_id: str, spec: dict[str, Any]) -> Resource:
+    def create_resource(self, stack: Stack, ctx: tpl.Context, logical_id: str, spec: dict[str, Any], run: Run | None = None) -> Resource:
         res = Resource(logical_id=logical_id, type=spec["Type"], deletion_policy=self.policy(spec, "DeletionPolicy"),
                        update_replace_policy=self.policy(spec, "UpdateReplacePolicy"))
-        with self.lock:
+        with self.store.lock:
             stack.resources[logical_id] = res
-        self.bind(stack, ctx)
+        p = self.provision(stack, stack.region, logical_id, spec["Type"])
         try:
             res.props = ctx.resolve(spec.get("Properties", {}) or {})
-            self.set_resource_status(stack, res, "CREATE_IN_PROGRESS")
-            provider = provider_for(res.type)
-            p = Provision(self, stack, stack.region, logical_id)
-            physical, attrs = provider.create(p, logical_id, res.props)
-        except (ResourceFailure, ValidationError) as error:
-            with self.lock:
-                # What exists is deleted on rollback: a failed custom resource is sent Delete, a half-made resource removed.
-                res.physical_id = getattr(error, "physical", None) or (p.physical if "p" in locals() else None)
-                res.attrs = p.attrs if "p" in locals() else {}
-            self.set_resource_status(stack, res, "CREATE_FAILED", str(error))
-            raise StackFailure(f"The following resource(s) failed to create: [{logical_id}]. {error}") from error
+            self.store.set_resource_status(stack, res, "CREATE_IN_PROGRESS")
+            physical, attrs = provider_for(res.type).create(p, logical_id, res.props)
         except Exception as error:
-            with self.lock:
-                res.physical_id = p.physical if "p" in locals() else None
-                res.attrs = p.attrs if "p" in locals() else {}
-            self.set_resource_status(stack, res, "CREATE_FAILED", _describe(error))
-            raise StackFailure(f"The following resource(s) failed to create: [{logical_id}]. {_describe(error)}") from error
-        with self.lock:
+            reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)
+            with self.store.lock:
+                # What exists is deleted on rollback: a failed custom resource is sent Delete, a half-made resource removed.
+                res.physical_id = getattr(error, "physical", None) or p.physical
+                res.attrs = p.attrs
+            self.store.set_resource_status(stack, res, "CREATE_FAILED", reason)
+            raise ResourceError(logical_id, reason) from error
+        with self.store.lock:
             res.physical_id, res.attrs = physical, attrs
-        self.set_resource_status(stack, res, "CREATE_COMPLETE")
+        if run is not None and run.failed:
+            # Another resource failed while this one was being created: CloudFormation reports it cancelled.
+            self.store.set_resource_status(stack, res, "CREATE_FAILED", "Resource creation cancelled")
+            raise ResourceError(logical_id, "Resource creation cancelled", cancelled=True)
+        self.store.set_resource_status(stack, res, "CREATE_COMPLETE")
         return res
 
     def finish_outputs(self, stack: Stack, ctx: tpl.Context) -> None:
-        self.bind(stack, ctx)
+        bind(stack, ctx)
         outputs = []
         for key, spec in (stack.template.get("Outputs") or {}).items():
             if not ctx.condition(spec.get("Condition")):
@@ -402,301 +306,287 @@ class Engine:
             if spec.get("Export"):
                 out["ExportName"] = str(ctx.resolve(spec["Export"]["Name"]))
             outputs.append(out)
-        with self.lock:
-            for out in outputs:
-                if "ExportName" in out:
-                    holder = self.exports.get((stack.region, out["ExportName"]))
-                    if holder and holder[0] != stack.id:
-                        raise StackFailure(f"Export with name {out['ExportName']} is already exported by stack {holder[0]}")
-            for k in [k for k, v in self.exports.items() if v[0] == stack.id]:
-                del self.exports[k]
-            for out in outputs:
-                if "ExportName" in out:
-                    self.exports[(stack.region, out["ExportName"])] = (stack.id, out["OutputValue"])
-            stack.outputs = outputs
+        conflict = self.store.publish_exports(stack, outputs)
+        if conflict:
+            raise ResourceFailure(conflict)
 
     # ------------------------------------------------------------ update
-    def run_update(self, stack: Stack, request: Request, template: dict[str, Any], params: dict[str, str], ctx: tpl.Context) -> bool:
-        old = Stack(**{**stack.__dict__, "resources": dict(stack.resources)})
-        old_resources = {k: copy.copy(v) for k, v in stack.resources.items()}
-        with self.lock:
+    def run_update(self, stack: Stack, request: Request, template: dict[str, Any], params: dict[str, str], ctx: tpl.Context,
+                   rolling_back: bool = False) -> bool:
+        """Applies the plan of `template` to the stack. rolling_back: this nested stack is being updated back by the
+        rollback of its parent's update, so its statuses are the UPDATE_ROLLBACK_* ones CloudFormation reports."""
+        statuses = ROLLBACK_STATUSES if rolling_back else UPDATE_STATUSES
+        with self.store.lock:
+            old = {"template": stack.template, "params": stack.params, "body": stack.body, "tags": stack.tags, "outputs": stack.outputs}
+            before = {k: copy.copy(v) for k, v in stack.resources.items()}
             stack.template, stack.params, stack.body, stack.tags = template, params, request.body, request.tags
             stack.capabilities, stack.updated = request.capabilities, now()
             stack.description = template.get("Description")
-        self.set_stack_status(stack, "UPDATE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
+        self.store.set_stack_status(stack, statuses[0], "User Initiated" if not stack.parent_id and not rolling_back else None)
         resources = self.active(template, ctx)
+        changes = {c.logical_id: c for c in plan(stack, resources, ctx, lambda r: effective_policy(r, "remove"))}
+        for logical_id, spec in resources.items():
+            current = stack.resources.get(logical_id)
+            if current is not None:
+                current.deletion_policy = self.policy(spec, "DeletionPolicy")
+                current.update_replace_policy = self.policy(spec, "UpdateReplacePolicy")
         created: list[str] = []
         updated: list[str] = []
         replaced: dict[str, Resource] = {}
         superseded: list[Resource] = []
-        try:
-            order = tpl.creation_order(resources)
-            for logical_id in order:
-                spec = resources[logical_id]
-                current = stack.resources.get(logical_id)
-                if current is None or current.physical_id is None:
-                    self.create_resource(stack, ctx, logical_id, spec)
-                    created.append(logical_id)
-                    continue
-                self.bind(stack, ctx)
+        errors: list[ResourceError] = []
+        lock = threading.Lock()
+        bind(stack, ctx)
+
+        def work(logical_id: str, run: Run) -> bool:
+            spec = resources[logical_id]
+            current = stack.resources.get(logical_id)
+            change = changes.get(logical_id)
+            try:
+                if (change is not None and change.action == "Add") or current is None or current.physical_id is None:
+                    self.create_resource(stack, ctx, logical_id, spec, run)
+                    with lock:
+                        created.append(logical_id)
+                    return True
+                # Resolved again now: a Dynamic change (or an attribute an earlier update changed) is known only now.
                 props = ctx.resolve(spec.get("Properties", {}) or {})
-                current.deletion_policy = self.policy(spec, "DeletionPolicy")
-                current.update_replace_policy = self.policy(spec, "UpdateReplacePolicy")
-                if current.type == spec["Type"] and _same(props, current.props):
-                    continue
-                provider = provider_for(spec["Type"])
+                if current.type == spec["Type"] and same(props, current.props):
+                    return True
                 if current.type != spec["Type"] or requires_replacement(spec["Type"], current.props, props):
-                    replaced[logical_id] = copy.copy(current)
-                    with self.lock:
+                    with lock, self.store.lock:
+                        replaced[logical_id] = current
                         del stack.resources[logical_id]
-                    self.create_resource(stack, ctx, logical_id, spec)
-                    continue
-                updated.append(logical_id)
-                before = copy.copy(current)
-                self.update_resource(stack, current, provider, props)
-                if current.physical_id != before.physical_id:
-                    superseded.append(before)  # a custom resource answered with a new ID: the old one is deleted in cleanup
-            self.finish_outputs(stack, ctx)
-        except (ResourceFailure, ValidationError, StackFailure) as error:
-            self.rollback_update(stack, old, old_resources, created, updated, replaced, str(error))
+                    self.create_resource(stack, ctx, logical_id, spec, run)
+                    return True
+                with lock:
+                    updated.append(logical_id)
+                previous = copy.copy(current)
+                self.update_resource(stack, current, props)
+                if current.physical_id != previous.physical_id:
+                    with lock:
+                        superseded.append(previous)  # a custom resource answered with a new ID: the old one is deleted in cleanup
+                return True
+            except ResourceError as error:
+                with lock:
+                    errors.append(error)
+                return False
+
+        run_graph(tpl.dependencies(resources), work, "stop")
+        reason = _failure("update", errors) if errors else None
+        if reason is None:
+            try:
+                self.finish_outputs(stack, ctx)
+            except (ResourceFailure, ValidationError) as error:
+                reason = str(error)
+        if reason is not None:
+            self.rollback_update(stack, old, before, created, updated, replaced, reason)
             return False
-        self.set_stack_status(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        removed = [k for k in old_resources if k not in resources]
-        for logical_id in reversed(tpl.creation_order({k: old.template["Resources"][k] for k in removed if k in old.template["Resources"]})):
-            self.delete_resource(stack, old_resources[logical_id], why="remove", forget=True)
-        for logical_id, previous in replaced.items():
+        self.store.set_stack_status(stack, statuses[1])
+        removed = [k for k, c in changes.items() if c.action == "Remove"]
+        self.delete_many(stack, removed, old["template"].get("Resources", {}), why="remove", forget=True)
+        for previous in replaced.values():
             self.delete_resource(stack, previous, why="replace", forget=False)
         for previous in superseded:
             self.delete_resource(stack, previous, why="supersede", forget=False)
-        self.set_stack_status(stack, "UPDATE_COMPLETE")
+        self.store.set_stack_status(stack, statuses[2])
         return True
 
-    def update_resource(self, stack: Stack, res: Resource, provider: Any, props: dict[str, Any]) -> None:
-        self.set_resource_status(stack, res, "UPDATE_IN_PROGRESS")
+    def update_resource(self, stack: Stack, res: Resource, props: dict[str, Any], rolling_back: bool = False) -> None:
+        self.store.set_resource_status(stack, res, "UPDATE_IN_PROGRESS")
+        p = self.provision(stack, stack.region, res.logical_id, res.type, rolling_back)
         try:
-            result = provider.update(Provision(self, stack, stack.region, res.logical_id), res.physical_id, res.props, props, res.attrs)
-        except (ResourceFailure, ValidationError) as error:
-            self.set_resource_status(stack, res, "UPDATE_FAILED", str(error))
-            raise StackFailure(f"The following resource(s) failed to update: [{res.logical_id}]. {error}") from error
+            assert res.physical_id is not None
+            physical, attrs = provider_for(res.type).update(p, res.physical_id, res.props, props, res.attrs)
         except Exception as error:
-            self.set_resource_status(stack, res, "UPDATE_FAILED", _describe(error))
-            raise StackFailure(f"The following resource(s) failed to update: [{res.logical_id}]. {_describe(error)}") from error
-        physical, attrs = result
-        with self.lock:
+            reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)
+            self.store.set_resource_status(stack, res, "UPDATE_FAILED", reason)
+            raise ResourceError(res.logical_id, reason) from error
+        with self.store.lock:
             res.props = props
             res.physical_id, res.attrs = physical or res.physical_id, attrs
-        self.set_resource_status(stack, res, "UPDATE_COMPLETE")
+        self.store.set_resource_status(stack, res, "UPDATE_COMPLETE")
 
-    def rollback_update(self, stack: Stack, old: Stack, old_resources: dict[str, Resource], created: list[str], updated: list[str],
+    def rollback_update(self, stack: Stack, old: dict[str, Any], before: dict[str, Resource], created: list[str], updated: list[str],
                         replaced: dict[str, Resource], reason: str) -> None:
         stack.failure = reason
-        self.set_stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
+        self.store.set_stack_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS", reason)
         ok = True
-        for logical_id in updated:
-            res, before = stack.resources[logical_id], old_resources[logical_id]
+        for logical_id in reversed(updated):
+            res, previous = stack.resources[logical_id], before[logical_id]
             if res.status in ("UPDATE_COMPLETE", "UPDATE_FAILED"):
                 try:
-                    self.update_resource(stack, res, provider_for(res.type), before.props)
-                except StackFailure:
+                    self.update_resource(stack, res, previous.props, rolling_back=True)
+                except ResourceError:
                     ok = False
-        for logical_id in reversed(created + list(replaced)):
-            res = stack.resources.get(logical_id)
-            if res is not None and res.physical_id is not None:
-                ok &= self.delete_resource(stack, res, why="rollback", forget=True)
-            elif res is not None:
-                with self.lock:
-                    del stack.resources[logical_id]
-        with self.lock:
-            for logical_id, previous in replaced.items():
-                stack.resources[logical_id] = previous
-            stack.template, stack.params, stack.body, stack.tags = old.template, old.params, old.body, old.tags
-            stack.outputs = old.outputs
-        self.set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-        self.set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED")
+        ok &= self.delete_many(stack, [*created, *replaced], stack.template.get("Resources", {}), why="rollback", forget=True)
+        with self.store.lock:
+            for logical_id, previous_copy in replaced.items():
+                stack.resources[logical_id] = previous_copy
+            stack.template, stack.params, stack.body, stack.tags = old["template"], old["params"], old["body"], old["tags"]
+        self.store.publish_exports(stack, old["outputs"])
+        self.store.set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        self.store.set_stack_status(stack, "UPDATE_ROLLBACK_COMPLETE" if ok else "UPDATE_ROLLBACK_FAILED")
 
     # ------------------------------------------------------------ delete
-    def run_delete(self, stack: Stack, rollback: bool = False) -> bool:
+    def run_delete(self, stack: Stack, rollback: bool = False, retain: set[str] | None = None) -> bool:
         """rollback: the stack is a nested stack deleted by the rollback of the operation that created it, so its
-        resources were created by that operation too (DeletionPolicy RetainExceptOnCreate then deletes them)."""
-        self.set_stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
-        ok = self.delete_all(stack, rollback=rollback)
+        resources were created by that operation too (DeletionPolicy RetainExceptOnCreate then deletes them).
+        retain: DeleteStack's RetainResources (the stack was DELETE_FAILED)."""
+        self.store.set_stack_status(stack, "DELETE_IN_PROGRESS", "User Initiated" if not stack.parent_id else None)
+        ok = self.delete_all(stack, rollback=rollback, retain=retain or set())
         if not ok:
             failed = {k: r.reason for k, r in stack.resources.items() if r.status == "DELETE_FAILED"}
             stack.failure = f"The following resource(s) failed to delete: [{', '.join(sorted(failed))}]. " + " ".join(
                 f"{k}: {v}" for k, v in sorted(failed.items()))
-            self.set_stack_status(stack, "DELETE_FAILED", stack.failure)
+            self.store.set_stack_status(stack, "DELETE_FAILED", stack.failure)
             return False
-        with self.lock:
-            for k in [k for k, v in self.exports.items() if v[0] == stack.id]:
-                del self.exports[k]
+        self.store.drop_exports(stack)
+        with self.store.lock:
             stack.deleted = now()
-        self.set_stack_status(stack, "DELETE_COMPLETE")
+        self.store.set_stack_status(stack, "DELETE_COMPLETE")
         return True
 
-    def delete_all(self, stack: Stack, rollback: bool) -> bool:
-        """Reverse dependency order; as in CloudFormation, what a resource that failed to delete depends on stays."""
-        specs = {k: stack.template["Resources"][k] for k in stack.resources if k in stack.template.get("Resources", {})}
-        try:
-            order = list(reversed(tpl.creation_order(specs)))
-            needed_by: dict[str, set[str]] = {k: set() for k in specs}
-            for k, deps in tpl.dependencies(specs).items():
-                for d in deps:
-                    needed_by.setdefault(d, set()).add(k)
-        except ValidationError:
-            order, needed_by = list(reversed(list(stack.resources))), {}
-        order += [k for k in reversed(list(stack.resources)) if k not in order]
-        ok = True
-        kept: set[str] = set()
-        for logical_id in order:
+    def delete_all(self, stack: Stack, rollback: bool, retain: set[str] | None = None) -> bool:
+        return self.delete_many(stack, list(stack.resources), stack.template.get("Resources", {}),
+                                why="rollback" if rollback else "remove", forget=False, retain=retain or set())
+
+    def delete_many(self, stack: Stack, logical_ids: list[str], specs: dict[str, Any], why: Why, forget: bool,
+                    retain: set[str] | None = None) -> bool:
+        """Deletes these resources of the stack in reverse dependency order, in parallel where the graph allows; as in
+        CloudFormation, what a resource that failed to delete depends on stays. retain: skipped (DELETE_SKIPPED)."""
+        targets = [k for k in logical_ids if k in stack.resources]
+        graph = _dependencies(specs)
+        waits = reverse({k: graph.get(k, set()) & set(targets) for k in targets})
+        keep = retain or set()
+
+        def work(logical_id: str, run: Run) -> bool:
             res = stack.resources.get(logical_id)
             if res is None or res.status == "DELETE_COMPLETE":
-                continue
-            if needed_by.get(logical_id, set()) & kept:
-                kept.add(logical_id)  # a dependant is still there: deleting this would break it
-                continue
+                return True
+            if logical_id in keep:
+                self.store.set_resource_status(stack, res, "DELETE_SKIPPED")
+                return True
             if res.physical_id is None:
-                self.set_resource_status(stack, res, "DELETE_COMPLETE")
-                continue
-            deleted = self.delete_resource(stack, res, why="rollback" if rollback else "remove", forget=False)
-            if not deleted:
-                kept.add(logical_id)
-            ok &= deleted
-        return ok
+                self.store.set_resource_status(stack, res, "DELETE_COMPLETE")
+                if forget:
+                    self._forget(stack, res)
+                return True
+            return self.delete_resource(stack, res, why=why, forget=forget)
+
+        outcome = run_graph(waits, work, "skip-dependants")
+        return all(v == "done" for v in outcome.values())
 
     def delete_resource(self, stack: Stack, res: Resource, why: Why, forget: bool) -> bool:
-        policy = effective_policy(res, why)
-        if policy == "Retain":
-            self.set_resource_status(stack, res, "DELETE_SKIPPED")
+        action = effective_policy(res, why)
+        if action == "Retain":
+            self.store.set_resource_status(stack, res, "DELETE_SKIPPED")
         else:
-            self.set_resource_status(stack, res, "DELETE_IN_PROGRESS")
+            self.store.set_resource_status(stack, res, "DELETE_IN_PROGRESS")
             provider = provider_for(res.type)
             try:
-                p = Provision(self, stack, stack.region, res.logical_id)
-                p.rolling_back = why == "rollback"
-                if policy == "Snapshot":
+                assert res.physical_id is not None
+                p = self.provision(stack, stack.region, res.logical_id, res.type, rolling_back=why == "rollback")
+                if action == "Snapshot":
                     provider.delete_with_snapshot(p, res.physical_id, res.props, res.attrs)
                 else:
                     provider.delete(p, res.physical_id, res.props, res.attrs)
             except Exception as error:  # noqa: BLE001 - every failure becomes DELETE_FAILED with its reason
-                self.set_resource_status(stack, res, "DELETE_FAILED", _describe(error))
+                self.store.set_resource_status(stack, res, "DELETE_FAILED", _describe(error))
                 return False
-            self.set_resource_status(stack, res, "DELETE_COMPLETE")
+            self.store.set_resource_status(stack, res, "DELETE_COMPLETE")
         if forget:
-            with self.lock:
-                if stack.resources.get(res.logical_id) is res:
-                    del stack.resources[res.logical_id]
+            self._forget(stack, res)
         return True
 
-    # ------------------------------------------------------------ nested stacks (called by the provider)
-    def create_nested(self, parent: Stack, logical_id: str, body: str, params: dict[str, str]) -> Stack:
+    def _forget(self, stack: Stack, res: Resource) -> None:
+        """The resource leaves the stack's own records (a later update that adds it again creates it again)."""
+        with self.store.lock:
+            if stack.resources.get(res.logical_id) is res:
+                del stack.resources[res.logical_id]
+
+    # ------------------------------------------------------------ nested stacks (the NestedStackHost providers see)
+    def create_nested(self, parent_id: str, logical_id: str, body: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+        parent = self.store.stacks[parent_id]
         name = f"{parent.name}-{logical_id}-{suffix()}"[:128]
-        stack_id = f"arn:aws:cloudformation:{parent.region}:{ACCOUNT}:stack/{name}/{uuid.uuid4()}"
+        stack_id = stack_arn(parent.region, name)
         request = Request(body=body, params=dict(params), tags=parent.tags, capabilities=parent.capabilities,
                           disable_rollback=parent.disable_rollback)
         template, resolved, ctx = self.prepare(stack_id, name, parent.region, request, {})
         stack = Stack(id=stack_id, name=name, region=parent.region, status="CREATE_IN_PROGRESS", body=body, template=template,
                       params=resolved, tags=parent.tags, capabilities=parent.capabilities, parent_id=parent.id,
                       root_id=parent.root_id or parent.id, disable_rollback=parent.disable_rollback, description=template.get("Description"))
-        with self.lock:
-            self.stacks[stack_id] = stack
+        with self.store.lock:
+            self.store.stacks[stack_id] = stack
         if not self.run_create(stack, ctx):
-            raise ResourceFailure(f"Embedded stack {stack_id} was not successfully created: {stack.failure or stack.status}")
-        return stack
+            # The parent's rollback deletes it (it is the resource's physical ID), as CloudFormation does.
+            raise ResourceFailure(f"Embedded stack {stack_id} was not successfully created: {stack.failure or stack.status}", physical=stack_id)
+        return stack.id, _outputs(stack)
 
-    def update_nested(self, stack: Stack, body: str, params: dict[str, str], tags: list[dict[str, str]]) -> None:
+    def update_nested(self, stack_id: str, body: str, params: dict[str, str], tags: list[dict[str, str]], rolling_back: bool) -> dict[str, str]:
+        stack = self.store.stacks[stack_id]
         request = Request(body=body, params=dict(params), tags=tags, capabilities=stack.capabilities)
         template, resolved, ctx = self.prepare(stack.id, stack.name, stack.region, request, stack.params)
-        if not self.run_update(stack, request, template, resolved, ctx):
+        if not self.run_update(stack, request, template, resolved, ctx, rolling_back=rolling_back):
             raise ResourceFailure(f"Embedded stack {stack.id} was not successfully updated: {stack.failure or stack.status}")
+        return _outputs(stack)
 
-    def delete_nested(self, stack_id: str, rollback: bool = False) -> None:
-        stack = self.stacks.get(stack_id)
+    def delete_nested(self, stack_id: str, rolling_back: bool) -> None:
+        stack = self.store.stacks.get(stack_id)
         if stack is None or stack.status == "DELETE_COMPLETE":
             return
-        if not self.run_delete(stack, rollback=rollback):
+        if not self.run_delete(stack, rollback=rolling_back):
             raise ResourceFailure(f"Embedded stack {stack_id} was not successfully deleted: {stack.failure}")
 
     # ------------------------------------------------------------ change sets
     def create_change_set(self, region: str, stack_name: str, name: str, kind: str, request: Request, include_nested: bool,
                           description: str | None) -> ChangeSet:
-        existing = self.find_live(stack_name, region)
+        claimed = False
         if kind == "CREATE":
-            if existing and existing.status != "REVIEW_IN_PROGRESS":
-                raise AlreadyExists(f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].")
-        elif existing is None or existing.status == "REVIEW_IN_PROGRESS":
-            raise ValidationError(f"Stack [{stack_name}] does not exist")
+            try:
+                stack, claimed = self.store.claim(region, stack_name, "REVIEW_IN_PROGRESS", adopt_review=True)
+            except AlreadyExists:
+                raise AlreadyExists(f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{name}].") from None
         else:
+            existing = self.store.find_live(stack_name, region)
+            if existing is None or existing.status == "REVIEW_IN_PROGRESS":
+                raise ValidationError(f"Stack [{stack_name}] does not exist")
             self.check_updatable(existing)
-        stack_id = existing.id if existing else f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{stack_name}/{uuid.uuid4()}"
-        probe = existing or Stack(id=stack_id, name=stack_name, region=region, status="REVIEW_IN_PROGRESS")
-        with self.lock:
-            if any(c.name == name and c.stack_id == stack_id for c in self.change_sets.values()):
-                raise AlreadyExists(f"ChangeSet [{name}] already exists")
-        template, params, ctx = self.prepare(stack_id, stack_name, region, request, probe.params)
-        cs_id = f"arn:aws:cloudformation:{region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}"
-        cs = ChangeSet(id=cs_id, name=name, stack_id=stack_id, stack_name=stack_name, kind=kind, request=request, params=params,
-                       include_nested=include_nested, description=description, root_id=None)
-        cs.changes = self.diff(probe, template, ctx, cs if include_nested else None)
-        if not cs.changes and existing is not None and request.tags == existing.tags and params == existing.params:
+            stack = existing
+        try:
+            with self.store.lock:
+                if any(c.name == name and c.stack_id == stack.id for c in self.store.change_sets.values()):
+                    raise AlreadyExists(f"ChangeSet [{name}] already exists")
+            template, params, ctx = self.prepare(stack.id, stack_name, region, request, stack.params)
+            cs = ChangeSet(id=f"arn:aws:cloudformation:{region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name, stack_id=stack.id,
+                           stack_name=stack_name, kind=kind, request=request, params=params, include_nested=include_nested,
+                           description=description, root_id=None)
+            cs.changes = self.describe_plan(stack, template, ctx, cs if include_nested else None)
+        except BaseException:
+            if claimed:
+                self.store.release(stack)
+            raise
+        if not cs.changes and kind == "UPDATE" and request.tags == stack.tags and params == stack.params:
             cs.status, cs.execution_status = "FAILED", "UNAVAILABLE"
             cs.reason = "The submitted information didn't contain changes. Submit different information to create a change set."
-        with self.lock:
-            if existing is None:
-                probe.created = now()
-                self.stacks[stack_id] = probe
-                probe.root_id = stack_id
-            self.change_sets[cs_id] = cs
-        if existing is None:
-            self.set_stack_status(probe, "REVIEW_IN_PROGRESS", "User Initiated")
+        with self.store.lock:
+            self.store.change_sets[cs.id] = cs
+        if claimed:
+            self.store.set_stack_status(stack, "REVIEW_IN_PROGRESS", "User Initiated")
         return cs
 
-    def diff(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, parent_cs: ChangeSet | None) -> list[dict[str, Any]]:
-        resources = self.active(template, ctx)
-        order = tpl.creation_order(resources)
-        pending: set[str] = set()
-        changes: list[dict[str, Any]] = []
-        self.bind(stack, ctx, pending)
-        for logical_id in order:
-            spec = resources[logical_id]
-            current = stack.resources.get(logical_id)
-            change: dict[str, Any] = {"LogicalResourceId": logical_id, "ResourceType": spec["Type"]}
-            if current is None or current.physical_id is None:
-                pending.add(logical_id)
-                change.update(Action="Add")
-                changes.append(change)
-                continue
-            props = ctx.resolve(spec.get("Properties", {}) or {})
-            if current.type == spec["Type"] and _same(props, current.props):
-                continue
-            names = sorted({k for k in set(props) | set(current.props) if not _same(props.get(k), current.props.get(k))})
-            dynamic = [k for k in names if _has_unknown(props.get(k))]
-            replacement = "True" if current.type != spec["Type"] else requires_replacement(spec["Type"], current.props, props, detail=True)
-            if replacement in ("True", "Conditional") or dynamic:
-                pending.add(logical_id)
-            change.update(
-                Action="Modify", PhysicalResourceId=current.physical_id, Replacement=replacement,
-                Scope=["Properties"] if names != ["Tags"] else ["Tags"],
-                Details=[{"Target": {"Attribute": "Properties", "Name": k,
-                                     "RequiresRecreation": {"True": "Always", "Conditional": "Conditionally"}.get(
-                                         requires_replacement(spec["Type"], {k: current.props.get(k)}, {k: props.get(k)}, detail=True), "Never")},
-                          "Evaluation": "Dynamic" if k in dynamic else "Static",
-                          "ChangeSource": "ResourceAttribute" if k in dynamic else "DirectModification"} for k in names],
-            )
-            if parent_cs is not None and spec["Type"] == "AWS::CloudFormation::Stack" and not _has_unknown(props):
-                child = self.stacks.get(current.physical_id)
-                if child is not None:
-                    change["ChangeSetId"] = self.nested_change_set(parent_cs, child, props)
-            changes.append(change)
-        for logical_id, current in stack.resources.items():
-            if logical_id not in resources:
-                changes.append({"LogicalResourceId": logical_id, "ResourceType": current.type, "Action": "Remove",
-                                "PhysicalResourceId": current.physical_id, "PolicyAction": effective_policy(current, "remove")})
-        return [{"Type": "Resource", "ResourceChange": c} for c in changes]
+    def describe_plan(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, parent_cs: ChangeSet | None) -> list[dict[str, Any]]:
+        """The plan as DescribeChangeSet shows it, with a nested change set per modified nested stack when asked."""
+        changes = plan(stack, self.active(template, ctx), ctx, lambda r: effective_policy(r, "remove"))
+        for change in changes:
+            if (parent_cs is not None and change.action == "Modify" and change.type == "AWS::CloudFormation::Stack"
+                    and not has_unknown(change.props) and change.physical_id in self.store.stacks):
+                change.nested_change_set = self.nested_change_set(parent_cs, self.store.stacks[change.physical_id], change.props)
+        return [c.view() for c in changes]
 
     def nested_change_set(self, parent: ChangeSet, child: Stack, props: dict[str, Any]) -> str:
         from .providers.cloudformation import read_template_url
 
-        body = read_template_url(Provision(self, child, child.region), props["TemplateURL"])
+        body = read_template_url(self.provision(child, child.region), props["TemplateURL"])
         request = Request(body=body, params={k: str(v) for k, v in (props.get("Parameters") or {}).items()}, tags=child.tags,
                           capabilities=child.capabilities)
         template, params, ctx = self.prepare(child.id, child.name, child.region, request, child.params)
@@ -704,31 +594,36 @@ class Engine:
         cs = ChangeSet(id=f"arn:aws:cloudformation:{child.region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name,
                        stack_id=child.id, stack_name=child.name, kind="UPDATE", request=request, params=params,
                        parent_id=parent.id, root_id=parent.root_id or parent.id, include_nested=True)
-        cs.changes = self.diff(child, template, ctx, cs)
-        with self.lock:
-            self.change_sets[cs.id] = cs
+        cs.changes = self.describe_plan(child, template, ctx, cs)
+        with self.store.lock:
+            self.store.change_sets[cs.id] = cs
         return cs.id
 
     def execute_change_set(self, cs: ChangeSet, disable_rollback: bool | None) -> None:
         if cs.parent_id:
             raise ValidationError("A nested change set cannot be executed on its own: execute its root change set")
-        if cs.execution_status != "AVAILABLE":
-            raise ValidationError(f"ChangeSet [{cs.id}] cannot be executed in its current status of [{cs.status}] / execution status [{cs.execution_status}]")
-        stack = self.stacks[cs.stack_id]
+        stack = self.store.stacks[cs.stack_id]
         if disable_rollback is not None:
             cs.request.disable_rollback = disable_rollback
         template, params, ctx = self.prepare(stack.id, stack.name, stack.region, cs.request, stack.params)
-        with self.lock:
+        with self.store.lock:
+            if cs.execution_status != "AVAILABLE" or cs.id not in self.store.change_sets:
+                raise ValidationError(f"ChangeSet [{cs.id}] cannot be executed in its current status of [{cs.status}] / "
+                                      f"execution status [{cs.execution_status}]")
+            if cs.kind == "CREATE":
+                self.store.begin(stack, "CREATE_IN_PROGRESS", frozenset({"REVIEW_IN_PROGRESS"}))
+            else:
+                self.store.begin(stack, "UPDATE_IN_PROGRESS", UPDATABLE)
             cs.execution_status = "EXECUTE_IN_PROGRESS"
             # As in AWS: executing a change set removes every change set of the stack (nested ones included).
-            nested = {c.id for c in self.change_sets.values() if c.root_id == cs.id}
-            for key in [k for k, c in self.change_sets.items() if c.stack_id == stack.id or k in nested]:
-                del self.change_sets[key]
+            nested = {c.id for c in self.store.change_sets.values() if c.root_id == cs.id}
+            for key in [k for k, c in self.store.change_sets.items() if c.stack_id == stack.id or k in nested]:
+                del self.store.change_sets[key]
             stack.change_set_id = cs.id
 
         def run() -> None:
             if cs.kind == "CREATE":
-                with self.lock:
+                with self.store.lock:
                     stack.template, stack.params, stack.body, stack.tags = template, params, cs.request.body, cs.request.tags
                     stack.capabilities, stack.disable_rollback = cs.request.capabilities, cs.request.disable_rollback
                     stack.description = template.get("Description")
@@ -740,48 +635,21 @@ class Engine:
         self.background(run)
 
 
-def effective_policy(res: Resource, why: Why) -> str:
-    """What CloudFormation does with a resource it takes out of a stack: Delete, Retain or Snapshot.
-
-    `why` is the operation: "remove" (stack delete, or a resource left out of an update's template),
-    "replace" (the old copy after a replacement), "rollback" (rolling back the operation that created
-    the resource) or "supersede" (a custom resource that answered with a new physical ID: CloudFormation
-    sends the old one Delete whatever its policy).
-    Source: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
-    - Retain keeps the resource in every case, also when the create that made it rolls back ("Retain also
-      preserves resources that are deleted from stacks before serving traffic, such as the resources that
-      are deleted immediately after creation during rollbacks", AWS What's New, 2023-07-31);
-    - RetainExceptOnCreate "behaves like Retain for stack operations, except for the stack operation that
-      initially created the resource. If the stack operation that created the resource is rolled back,
-      CloudFormation deletes the resource."
-    - UpdateReplacePolicy (Delete | Retain | Snapshot) applies to the old copy after a replacement:
-      https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html
-    A Snapshot policy on rollback is treated as Delete here (not verified against AWS).
-    """
-    if why == "supersede":
-        return "Delete"
-    if why == "replace":
-        return res.update_replace_policy
-    policy = res.deletion_policy
-    if policy == "RetainExceptOnCreate":
-        return "Delete" if why == "rollback" else "Retain"
-    if why == "rollback" and policy == "Snapshot":
-        return "Delete"
-    return policy
+def _outputs(stack: Stack) -> dict[str, str]:
+    return {f"Outputs.{o['OutputKey']}": o["OutputValue"] for o in stack.outputs}
 
 
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
-def _has_unknown(v: Any) -> bool:
-    if isinstance(v, tpl.Unknown):
-        return True
-    if isinstance(v, dict):
-        return any(_has_unknown(x) for x in v.values())
-    if isinstance(v, list):
-        return any(_has_unknown(x) for x in v)
-    return False
+def _dependencies(specs: dict[str, Any]) -> dict[str, set[str]]:
+    """The dependency graph of a stored template, leniently (a DependsOn on a resource never created is ignored)."""
+    ids = set(specs)
+    graph: dict[str, set[str]] = {}
+    for logical_id, res in specs.items():
+        if not isinstance(res, dict):
+            continue
+        depends = res.get("DependsOn", [])
+        explicit = {d for d in ([depends] if isinstance(depends, str) else depends) if d in ids}
+        graph[logical_id] = (tpl.references([res.get("Properties", {}), res.get("Metadata", {})], ids) | explicit) - {logical_id}
+    return graph
 
 
 def _describe(error: BaseException) -> str:

@@ -34,7 +34,12 @@ class InsufficientCapabilities(CloudFormationError):
 
 
 class ResourceFailure(Exception):
-    """A resource handler failed; the message becomes the resource's status reason."""
+    """A resource handler failed; the message becomes the resource's status reason. `physical` names what the
+    handler had already made (a custom resource's answer, a nested stack), so the rollback deletes it."""
+
+    def __init__(self, message: str, physical: str | None = None) -> None:
+        super().__init__(message)
+        self.physical = physical
 
 
 class Unsupported(ResourceFailure):

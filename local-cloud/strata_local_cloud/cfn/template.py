@@ -455,7 +455,8 @@ def dependencies(resources: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     ids = set(resources)
     deps: dict[str, set[str]] = {}
     for logical_id, res in resources.items():
-        d = references(res.get("Properties", {}), ids)
+        # A Ref or GetAtt anywhere in the resource orders it, Metadata included (as AWS::CloudFormation::Init's do).
+        d = references([res.get("Properties", {}), res.get("Metadata", {})], ids)
         depends = res.get("DependsOn", [])
         for target in [depends] if isinstance(depends, str) else depends:
             if target not in ids:

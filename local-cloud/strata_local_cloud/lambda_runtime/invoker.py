@@ -31,9 +31,7 @@ RUNNER = Path(__file__).with_name("runner.cjs")
 
 
 class CustomResourceFailure(ResourceFailure):
-    def __init__(self, message: str, physical: str | None = None) -> None:
-        super().__init__(message)
-        self.physical = physical
+    """The function answered FAILED (with the physical ID it answered, if any)."""
 
 
 def _strings(value: Any) -> Any:
@@ -54,6 +52,7 @@ class Invoker:
         self.code_dir = code_dir or Path(tempfile.mkdtemp(prefix="strata-local-cloud-code-"))
         self.answers: dict[str, list[bytes]] = {}
         self.cond = threading.Condition()
+        self.code_lock = threading.Lock()
         invoker = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,6 +81,10 @@ class Invoker:
     def _code(self, s3: Any, code: dict[str, str]) -> Path:
         key = hashlib.sha256(f"{code['S3Bucket']}/{code['S3Key']}/{code.get('S3ObjectVersion', '')}".encode()).hexdigest()[:24]
         target = self.code_dir / key
+        with self.code_lock:  # custom resources of one function start side by side: unpack its code once
+            return self._unpack(s3, code, target)
+
+    def _unpack(self, s3: Any, code: dict[str, str], target: Path) -> Path:
         if not target.exists():
             args = {"Bucket": code["S3Bucket"], "Key": code["S3Key"]}
             if code.get("S3ObjectVersion"):

@@ -32,25 +32,21 @@ def _params(props):
     return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in (props.get("Parameters") or {}).items()}
 
 
-def _outputs(stack):
-    return {f"Outputs.{o['OutputKey']}": o["OutputValue"] for o in stack.outputs}
-
-
 @register
 class Stack(Provider):
     type = "AWS::CloudFormation::Stack"
 
     def create(self, p, logical_id, props):
-        child = p.engine.create_nested(p.stack, logical_id, read_template_url(p, props["TemplateURL"]), _params(props))
-        return child.id, _outputs(child)
+        assert p.stack is not None, "a nested stack always has a parent"
+        return p.services.nested.create_nested(p.stack.id, logical_id, read_template_url(p, props["TemplateURL"]), _params(props))
 
     def update(self, p, physical, old, new, attrs):
-        child = p.engine.stacks[physical]
-        p.engine.update_nested(child, read_template_url(p, new["TemplateURL"]), _params(new), p.stack.tags)
-        return physical, _outputs(child)
+        tags = p.stack.tags if p.stack else []
+        return physical, p.services.nested.update_nested(physical, read_template_url(p, new["TemplateURL"]), _params(new), tags,
+                                                         p.rolling_back)
 
     def delete(self, p, physical, props, attrs):
-        p.engine.delete_nested(physical, rollback=p.rolling_back)
+        p.services.nested.delete_nested(physical, rolling_back=p.rolling_back)
 
 
 @register

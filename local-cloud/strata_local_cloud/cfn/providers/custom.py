@@ -11,19 +11,18 @@ def _request(p: Provision, kind: str, props, physical=None, old=None):
     token = props.get("ServiceToken")
     if not token:
         raise ResourceFailure("ServiceToken is required: the ARN of the function that implements the custom resource")
-    function = p.engine.functions.get(token)
+    function = p.services.functions.function(token)
     if function is None:
         raise ResourceFailure(f"ServiceToken {token} is not a Lambda function deployed to the local cloud; "
                               "the local cloud runs custom resources whose function it created")
-    event = {"RequestType": kind, "ServiceToken": token, "StackId": p.stack.id, "LogicalResourceId": p.logical_id,
-             "ResourceType": p.stack.template["Resources"][p.logical_id]["Type"] if p.logical_id in p.stack.template.get("Resources", {}) else "Custom::Resource",
-             "ResourceProperties": props}
+    event = {"RequestType": kind, "ServiceToken": token, "StackId": p.stack.id if p.stack else "", "LogicalResourceId": p.logical_id,
+             "ResourceType": p.resource_type or "AWS::CloudFormation::CustomResource", "ResourceProperties": props}
     if physical is not None:
         event["PhysicalResourceId"] = physical
     if old is not None:
         event["OldResourceProperties"] = old
     timeout = int(props.get("ServiceTimeout", 3600))
-    answer = p.engine.invoker.invoke(p, function, event, timeout)
+    answer = p.services.invoker.invoke(p, function, event, timeout)
     status = answer.get("Status")
     if status == "SUCCESS":
         return answer.get("PhysicalResourceId") or physical, answer.get("Data") or {}

@@ -28,7 +28,7 @@ class Function(Provider):
         name = props.get("FunctionName") or p.name(64)
         fn = p.client("lambda").create_function(FunctionName=name, Code=props["Code"], Architectures=props.get("Architectures", ["x86_64"]),
                                                 Tags={t["Key"]: t["Value"] for t in p.tags(props.get("Tags"))}, **_config(props))
-        p.engine.register_function(fn["FunctionArn"], name, props, p.region)
+        p.services.functions.register_function(fn["FunctionArn"], name, props, p.region)
         return name, {"Arn": fn["FunctionArn"]}
 
     def update(self, p, physical, old, new, attrs):
@@ -43,12 +43,12 @@ class Function(Provider):
                                         **{k: v for k, v in new["Code"].items() if k in ("S3Bucket", "S3Key", "S3ObjectVersion", "ZipFile")})
         if "Tags" in diff:
             client.tag_resource(Resource=attrs["Arn"], Tags={t["Key"]: t["Value"] for t in p.tags(new.get("Tags"))})
-        p.engine.register_function(attrs["Arn"], physical, new, p.region)
+        p.services.functions.register_function(attrs["Arn"], physical, new, p.region)
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):
         p.client("lambda").delete_function(FunctionName=physical)
-        p.engine.forget_function(attrs["Arn"])
+        p.services.functions.forget_function(attrs["Arn"])
 
 
 @register

@@ -1,0 +1,141 @@
+"""What a resource provider may use, and nothing more: the port between the engine and the providers.
+
+A provider gets a `Provision`: clients for the emulated services, CloudFormation's naming and tag
+propagation, the stack it works for (id, name, tags), and three narrow services the engine implements:
+nested stacks, the registry of Lambda functions custom resources can name as ServiceToken, and the
+invoker that runs a custom resource's function. Providers never see the engine, so they cannot reach
+into its state and there is no import cycle between them.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+
+
+class NestedStackHost(Protocol):
+    """AWS::CloudFormation::Stack: the engine runs a nested stack's operations."""
+
+    def create_nested(self, parent_id: str, logical_id: str, body: str, params: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """Creates the stack and returns (stack ID, {"Outputs.X": value}); raises ResourceFailure (with .physical
+        set to the stack ID) when the nested stack failed, so the parent's rollback deletes it."""
+        ...
+
+    def update_nested(self, stack_id: str, body: str, params: dict[str, str], tags: list[dict[str, str]], rolling_back: bool) -> dict[str, str]:
+        ...
+
+    def delete_nested(self, stack_id: str, rolling_back: bool) -> None:
+        ...
+
+
+class FunctionRegistry(Protocol):
+    """The Lambda functions the local cloud created, by ARN, so a custom resource can run the one it names."""
+
+    def register_function(self, arn: str, name: str, props: dict[str, Any], region: str) -> None: ...
+
+    def forget_function(self, arn: str) -> None: ...
+
+    def function(self, arn: str) -> dict[str, Any] | None: ...
+
+
+class CustomResourceInvoker(Protocol):
+    def invoke(self, p: Provision, function: dict[str, Any], event: dict[str, Any], service_timeout: int) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    endpoint: Callable[[], str]
+    nested: NestedStackHost
+    functions: FunctionRegistry
+    invoker: CustomResourceInvoker
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    id: str
+    name: str
+    tags: list[dict[str, str]] = field(default_factory=list)
+
+
+_clients: dict[tuple[str, str, str], Any] = {}
+_clients_lock = threading.Lock()
+_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120)
+
+
+class Provision:
+    """The provider's view of one resource operation."""
+
+    def __init__(self, services: Services, region: str, stack: StackInfo | None = None, logical_id: str | None = None,
+                 resource_type: str | None = None, rolling_back: bool = False) -> None:
+        self.services, self.region, self.stack, self.logical_id = services, region, stack, logical_id
+        self.resource_type = resource_type
+        # True while the resource is deleted (or updated back) by the rollback of the operation that created
+        # (or updated) it; a nested stack passes it on, its resources took part in that same operation.
+        self.rolling_back = rolling_back
+        self.physical: str | None = None
+        self.attrs: dict[str, Any] = {}
+
+    def created(self, physical: str, attrs: dict[str, Any] | None = None) -> None:
+        """Record the physical ID as soon as it exists, so a later step's failure leaves nothing behind:
+        the resource is deleted on rollback, as CloudFormation's handlers do."""
+        self.physical, self.attrs = physical, dict(attrs or {})
+
+    def client(self, service: str) -> Any:
+        key = (service, self.region, self.services.endpoint())
+        with _clients_lock:
+            if key not in _clients:
+                client = boto3.session.Session().client(
+                    service, region_name=self.region, endpoint_url=key[2], aws_access_key_id="testing",  # type: ignore[call-overload]
+                    aws_secret_access_key="testing", config=_CONFIG)
+                client.meta.events.register("provide-client-params.*.*", _coerce_params)
+                _clients[key] = client
+            return _clients[key]
+
+    def name(self, max_len: int = 64, lower: bool = False, sep: str = "-") -> str:
+        """A physical name as CloudFormation generates one: stack-logicalid-RANDOM, cut to the type's limit."""
+        tail = "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
+        stack = self.stack.name if self.stack else "stack"
+        head = f"{stack}{sep}{self.logical_id}"[: max_len - len(tail) - 1]
+        value = f"{head}{sep}{tail}"
+        return value.lower() if lower else value
+
+    def tags(self, tags: list[dict[str, str]] | None) -> list[dict[str, str]]:
+        """Stack tags propagate to every resource that takes tags; the resource's own tags win."""
+        merged = {t["Key"]: t["Value"] for t in (self.stack.tags if self.stack else [])}
+        merged.update({t["Key"]: str(t["Value"]) for t in tags or []})
+        return [{"Key": k, "Value": v} for k, v in merged.items()]
+
+
+def _coerce(shape: Any, value: Any) -> Any:
+    """CloudFormation accepts "14" for an integer and true for a string; the service APIs do not."""
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        return {k: _coerce(shape.members[k], v) if k in shape.members else v for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [_coerce(shape.member, v) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _coerce(shape.value, v) for k, v in value.items()}
+    if kind in ("integer", "long") and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if kind in ("double", "float") and isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "boolean" and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if kind == "string" and isinstance(value, (bool, int, float)):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return value
+
+
+def _coerce_params(params: dict[str, Any], model: Any, **_: Any) -> None:
+    if model.input_shape is not None:
+        params.update(_coerce(model.input_shape, params))
