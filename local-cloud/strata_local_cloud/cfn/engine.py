@@ -123,8 +123,12 @@ class Engine:
 
     def check_capabilities(self, template: dict[str, Any], capabilities: list[str]) -> None:
         iam = [(k, r) for k, r in template["Resources"].items() if str(r.get("Type", "")).startswith("AWS::IAM::")]
-        naming = ("RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName")
-        named = [k for k, r in iam if any(n in (r.get("Properties") or {}) for n in naming)]
+        # "IAM resources with custom names": the name property of each type that creates a named IAM resource
+        # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html#using-iam-capabilities).
+        # AWS::IAM::RolePolicy's RoleName names the role it attaches to, not a new resource.
+        naming = {"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
+                  "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::IAM::InstanceProfile": "InstanceProfileName"}
+        named = [k for k, r in iam if naming.get(r.get("Type", "")) in (r.get("Properties") or {})]
         if named and "CAPABILITY_NAMED_IAM" not in capabilities:
             raise InsufficientCapabilities(f"Requires capabilities : [CAPABILITY_NAMED_IAM] (named IAM resources: {named})")
         if iam and not {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} & set(capabilities):
@@ -396,7 +400,10 @@ class Engine:
         p = self.provision(stack, stack.region, res.logical_id, res.type, rolling_back)
         try:
             assert res.physical_id is not None
-            physical, attrs = provider_for(res.type).update(p, res.physical_id, res.props, props, res.attrs)
+            provider = provider_for(res.type)
+            if not res.type.startswith("Custom::") and res.type != "AWS::CloudFormation::CustomResource":
+                provider.check_in_place(res.props, props)
+            physical, attrs = provider.update(p, res.physical_id, res.props, props, res.attrs)
         except Exception as error:
             reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)
             self.store.set_resource_status(stack, res, "UPDATE_FAILED", reason)

@@ -455,7 +455,8 @@ def dependencies(resources: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     ids = set(resources)
     deps: dict[str, set[str]] = {}
     for logical_id, res in resources.items():
-        # A Ref or GetAtt anywhere in the resource orders it, Metadata included (as AWS::CloudFormation::Init's do).
+        # A Ref or GetAtt anywhere in the resource orders it, Metadata included (AWS::CloudFormation::Init refers to other
+        # resources there); cfn-lint's dependency graph (cfnlint/graph.py, E3004) reads the whole resource the same way.
         d = references([res.get("Properties", {}), res.get("Metadata", {})], ids)
         depends = res.get("DependsOn", [])
         for target in [depends] if isinstance(depends, str) else depends:

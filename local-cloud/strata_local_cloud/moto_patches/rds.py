@@ -189,6 +189,56 @@ def _master_secret_string(self: Any) -> str:
     return json.dumps({"username": getattr(self.resource, "master_username", None) or "admin", "password": password})
 
 
+def _modify_db_subnet_group(original: Any) -> Any:
+    """moto 5.2.5 pops the group out of the backend and never puts it back, so a modified group vanishes;
+    ModifyDBSubnetGroup keeps it (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBSubnetGroup.html)."""
+
+    def modify(self: RDSBackend, subnet_name: str, description: str, subnets: Any) -> Any:
+        group = original(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group
+        return group
+
+    return modify
+
+
+def _modify_event_subscription(self: RDSResponse) -> Any:
+    """ModifyEventSubscription, which moto 5.2.5 does not implement: the topic, source type, categories and Enabled
+    change in place; the source IDs go through Add/RemoveSourceIdentifierToSubscription
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyEventSubscription.html)."""
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import SubscriptionNotFoundError
+
+    params = self.params
+    name = params.get("SubscriptionName")
+    subscription = self.backend.event_subscriptions.get(name)
+    if subscription is None:
+        raise SubscriptionNotFoundError(name)
+    for key, attr in (("SnsTopicArn", "sns_topic_arn"), ("SourceType", "source_type"), ("EventCategories", "event_categories")):
+        if key in params:
+            setattr(subscription, attr, params[key])
+    if "Enabled" in params:
+        subscription.enabled = str(params["Enabled"]).lower() == "true"
+    return ActionResult({"EventSubscription": subscription})
+
+
+def _source_identifier(add: bool) -> Any:
+    """Add/RemoveSourceIdentifierToSubscription, which moto 5.2.5 does not implement."""
+
+    def handle(self: RDSResponse) -> Any:
+        from moto.core.responses import ActionResult
+        from moto.rds.exceptions import SubscriptionNotFoundError
+
+        name, source = self.params.get("SubscriptionName"), self.params.get("SourceIdentifier")
+        subscription = self.backend.event_subscriptions.get(name)
+        if subscription is None:
+            raise SubscriptionNotFoundError(name)
+        ids = [s for s in subscription.source_ids if s != source]
+        subscription.source_ids = [*ids, source] if add else ids
+        return ActionResult({"EventSubscription": subscription})
+
+    return handle
+
+
 def install(plane: DataPlane) -> None:
     """The catalogue, RDS-managed master secrets as RDS writes them, MySQL instances backed by MariaDB, then the
     engine-version rules around all of it (so a refused create never starts a server)."""
@@ -197,6 +247,10 @@ def install(plane: DataPlane) -> None:
     MasterUserSecret._generate_secret_string = _master_secret_string  # type: ignore[method-assign]
     RDSResponse.describe_db_engine_versions = _describe_db_engine_versions  # type: ignore[attr-defined]
     RDSResponse.describe_orderable_db_instance_options = _describe_orderable_db_instance_options  # type: ignore[method-assign]
+    RDSResponse.modify_event_subscription = _modify_event_subscription  # type: ignore[attr-defined]
+    RDSResponse.add_source_identifier_to_subscription = _source_identifier(add=True)  # type: ignore[attr-defined]
+    RDSResponse.remove_source_identifier_from_subscription = _source_identifier(add=False)  # type: ignore[attr-defined]
+    RDSBackend.modify_db_subnet_group = _modify_db_subnet_group(RDSBackend.modify_db_subnet_group)  # type: ignore[method-assign]
     create_db, delete_db = RDSBackend.create_db_instance, RDSBackend.delete_db_instance
 
     def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..context import Provision
 from ..errors import Unsupported
-from ..replacement import changed
+from ..replacement import changed, updatable
 
 __all__ = ["Provider", "Provision", "as_bool", "as_int", "changed", "compact", "provider_for", "register", "supported_types"]
 
@@ -21,6 +21,19 @@ __all__ = ["Provider", "Provision", "as_bool", "as_int", "changed", "compact", "
 class Provider:
     type = ""
     upsert = False  # True when create() may be called again to apply an update (put-style APIs)
+    # The properties update() applies in place. CloudFormation updates in place every property the registry
+    # schema does not mark create-only; a change to one the provider does not list is refused with a clear
+    # reason (never applied half-way, never silently ignored). Put-style providers apply the whole schema.
+    in_place: frozenset[str] = frozenset()
+
+    def updates_in_place(self) -> frozenset[str]:
+        return updatable(self.type) if self.upsert else self.in_place
+
+    def check_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        missing = changed(old, new) - self.updates_in_place()
+        if missing:
+            raise Unsupported(f"the local cloud cannot update {sorted(missing)} of {self.type} in place (CloudFormation does: the "
+                              "registry schema does not mark them create-only); add it to the provider's update")
 
     def create(self, p: Provision, logical_id: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError

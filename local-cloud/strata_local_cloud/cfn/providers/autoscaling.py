@@ -22,6 +22,7 @@ def _group_args(props):
 @register
 class Group(Provider):
     type = "AWS::AutoScaling::AutoScalingGroup"
+    in_place = frozenset({"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType", "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs", "Tags"})
 
     def create(self, p, logical_id, props):
         asg = p.client("autoscaling")
@@ -42,9 +43,6 @@ class Group(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType",
-                      "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs"}:
-            return super().update(p, physical, old, new, attrs)
         asg = p.client("autoscaling")
         asg.update_auto_scaling_group(AutoScalingGroupName=physical, **_group_args(new))
         if "TargetGroupARNs" in diff:
@@ -56,6 +54,13 @@ class Group(Provider):
                 asg.attach_load_balancer_target_groups(AutoScalingGroupName=physical, TargetGroupARNs=sorted(added))
         if "MetricsCollection" in diff:
             self._metrics(asg, physical, new.get("MetricsCollection"))
+        if "Tags" in diff:
+            kept = {t["Key"] for t in new.get("Tags", [])}
+            gone = [{"Key": t["Key"], "ResourceId": physical, "ResourceType": "auto-scaling-group"} for t in old.get("Tags", []) if t["Key"] not in kept]
+            if gone:
+                asg.delete_tags(Tags=gone)
+            asg.create_or_update_tags(Tags=[{"Key": t["Key"], "Value": str(t["Value"]), "ResourceId": physical, "ResourceType": "auto-scaling-group",
+                                             "PropagateAtLaunch": as_bool(t.get("PropagateAtLaunch", False))} for t in new.get("Tags", [])])
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):

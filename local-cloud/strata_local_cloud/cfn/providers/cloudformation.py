@@ -35,6 +35,7 @@ def _params(props):
 @register
 class Stack(Provider):
     type = "AWS::CloudFormation::Stack"
+    in_place = frozenset({"TemplateURL", "Parameters"})
 
     def create(self, p, logical_id, props):
         assert p.stack is not None, "a nested stack always has a parent"

@@ -8,6 +8,9 @@ from . import Provider, as_bool, compact, register
 @register
 class Trail(Provider):
     type = "AWS::CloudTrail::Trail"
+    in_place = frozenset({"S3BucketName", "S3KeyPrefix", "SnsTopicName", "IncludeGlobalServiceEvents", "IsMultiRegionTrail",
+                          "EnableLogFileValidation", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KMSKeyId",
+                          "IsOrganizationTrail", "EventSelectors", "IsLogging", "Tags"})
 
     def _args(self, name, props):
         return compact({
@@ -36,10 +39,15 @@ class Trail(Provider):
         return name, {"Arn": trail["TrailARN"], "SnsTopicArn": trail.get("SnsTopicARN", "")}
 
     def update(self, p, physical, old, new, attrs):
-        if old.get("TrailName") != new.get("TrailName"):
-            return super().update(p, physical, old, new, attrs)
-        p.client("cloudtrail").update_trail(**self._args(physical, new))
+        ct = p.client("cloudtrail")
+        ct.update_trail(**self._args(physical, new))
         self._after(p, physical, new)
+        if old.get("Tags") != new.get("Tags"):
+            kept = {t["Key"] for t in new.get("Tags", [])}
+            gone = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in kept]
+            if gone:
+                ct.remove_tags(ResourceId=attrs["Arn"], TagsList=gone)
+            ct.add_tags(ResourceId=attrs["Arn"], TagsList=p.tags(new.get("Tags")))
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):

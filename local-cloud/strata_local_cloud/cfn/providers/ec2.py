@@ -20,21 +20,36 @@ def _spec(kind: str, p: Provision, tags: list[dict[str, str]] | None) -> list[di
 
 
 class _Simple(Provider):
-    """Types whose in-place update is re-tagging only."""
+    """Types whose in-place update re-tags (and, for some, modifies attributes: _attributes)."""
+
+    in_place = frozenset({"Tags"})
 
     def update(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any], attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        if changed(old, new) - {"Tags"}:
-            return super().update(p, physical, old, new, attrs)
+        self._attributes(p, physical, changed(old, new) - {"Tags"}, new)
+        if "Tags" in changed(old, new):
+            self._retag(p, physical, old, new)
+        return physical, attrs
+
+    def _attributes(self, p: Provision, physical: str, diff: set[str], new: dict[str, Any]) -> None:
+        return None
+
+    def _retag(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         stale = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in {n["Key"] for n in new.get("Tags", [])}]
         if stale:
             p.client("ec2").delete_tags(Resources=[physical], Tags=stale)
         _tag(p, physical, new.get("Tags"))
-        return physical, attrs
 
 
 @register
 class Vpc(_Simple):
     type = "AWS::EC2::VPC"
+    in_place = frozenset({"Tags", "EnableDnsSupport", "EnableDnsHostnames"})
+
+    def _attributes(self, p, physical, diff, new):
+        # ModifyVpcAttribute takes one attribute per call; a property left out of the template goes back to its default.
+        for key, default in (("EnableDnsSupport", True), ("EnableDnsHostnames", False)):
+            if key in diff:
+                p.client("ec2").modify_vpc_attribute(VpcId=physical, **{key: {"Value": as_bool(new.get(key, default))}})
 
     def create(self, p, logical_id, props):
         ec2 = p.client("ec2")
@@ -56,6 +71,11 @@ class Vpc(_Simple):
 @register
 class Subnet(_Simple):
     type = "AWS::EC2::Subnet"
+    in_place = frozenset({"Tags", "MapPublicIpOnLaunch", "AssignIpv6AddressOnCreation", "EnableDns64"})
+
+    def _attributes(self, p, physical, diff, new):
+        for key in sorted(diff):
+            p.client("ec2").modify_subnet_attribute(SubnetId=physical, **{key: {"Value": as_bool(new.get(key, False))}})
 
     def create(self, p, logical_id, props):
         ec2 = p.client("ec2")
@@ -86,6 +106,14 @@ class InternetGateway(_Simple):
 @register
 class GatewayAttachment(Provider):
     type = "AWS::EC2::VPCGatewayAttachment"
+    in_place = frozenset({"InternetGatewayId"})
+
+    def update(self, p, physical, old, new, attrs):
+        # Another internet gateway for the same VPC: detach the old one, attach the new one.
+        ec2 = p.client("ec2")
+        ec2.detach_internet_gateway(InternetGatewayId=old["InternetGatewayId"], VpcId=old["VpcId"])
+        ec2.attach_internet_gateway(InternetGatewayId=new["InternetGatewayId"], VpcId=new["VpcId"])
+        return physical, attrs
 
     def create(self, p, logical_id, props):
         if "InternetGatewayId" not in props:
@@ -115,6 +143,7 @@ _TARGETS = ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcEndpointId", "V
 @register
 class Route(Provider):
     type = "AWS::EC2::Route"
+    in_place = frozenset(_TARGETS)
 
     def _args(self, props):
         return compact({"RouteTableId": props["RouteTableId"], "DestinationCidrBlock": props.get("DestinationCidrBlock"),
@@ -159,6 +188,7 @@ class NetworkAcl(_Simple):
 @register
 class NetworkAclEntry(Provider):
     type = "AWS::EC2::NetworkAclEntry"
+    in_place = frozenset({"CidrBlock", "Ipv6CidrBlock", "PortRange", "Protocol", "RuleAction", "Icmp"})
 
     def _args(self, props):
         port = props.get("PortRange")
@@ -234,6 +264,7 @@ _ALL_EGRESS = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 @register
 class SecurityGroup(Provider):
     type = "AWS::EC2::SecurityGroup"
+    in_place = frozenset({"SecurityGroupIngress", "SecurityGroupEgress", "Tags"})
 
     def create(self, p, logical_id, props):
         ec2 = p.client("ec2")
@@ -256,14 +287,14 @@ class SecurityGroup(Provider):
             (ec2.authorize_security_group_egress if egress else ec2.authorize_security_group_ingress)(GroupId=group_id, IpPermissions=added)
 
     def update(self, p, physical, old, new, attrs):
-        diff = changed(old, new)
-        if diff - {"SecurityGroupIngress", "SecurityGroupEgress", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         ec2 = p.client("ec2")
         self._apply(ec2, physical, old.get("SecurityGroupIngress", []), new.get("SecurityGroupIngress", []), False)
         old_egress = old.get("SecurityGroupEgress", [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])
         new_egress = new.get("SecurityGroupEgress", [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])
         self._apply(ec2, physical, old_egress, new_egress, True)
+        stale = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in {n["Key"] for n in new.get("Tags", [])}]
+        if stale:
+            ec2.delete_tags(Resources=[physical], Tags=stale)
         _tag(p, physical, new.get("Tags"))
         return physical, attrs
 
@@ -273,6 +304,7 @@ class SecurityGroup(Provider):
 
 class _GroupRule(Provider):
     egress = False
+    in_place = frozenset({"Description"})
 
     def create(self, p, logical_id, props):
         call = p.client("ec2").authorize_security_group_egress if self.egress else p.client("ec2").authorize_security_group_ingress
@@ -282,9 +314,10 @@ class _GroupRule(Provider):
         return rule_id, {"Id": rule_id}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) == {"Description"}:
-            return physical, attrs
-        return super().update(p, physical, old, new, attrs)
+        ec2 = p.client("ec2")
+        call = ec2.update_security_group_rule_descriptions_egress if self.egress else ec2.update_security_group_rule_descriptions_ingress
+        call(GroupId=new["GroupId"], IpPermissions=[_permission(new, self.egress)])
+        return physical, attrs
 
     def delete(self, p, physical, props, attrs):
         call = p.client("ec2").revoke_security_group_egress if self.egress else p.client("ec2").revoke_security_group_ingress
@@ -305,16 +338,19 @@ class Egress(_GroupRule):
 @register
 class Eip(Provider):
     type = "AWS::EC2::EIP"
+    in_place = frozenset({"Tags", "Domain"})
 
     def create(self, p, logical_id, props):
         out = p.client("ec2").allocate_address(Domain=props.get("Domain", "vpc"), TagSpecifications=_spec("elastic-ip", p, props.get("Tags")))
         return out["PublicIp"], {"AllocationId": out["AllocationId"], "PublicIp": out["PublicIp"]}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) == {"Tags"}:
-            _tag(p, attrs["AllocationId"], new.get("Tags"))
-            return physical, attrs
-        return super().update(p, physical, old, new, attrs)
+        if old.get("Domain", "vpc") != new.get("Domain", "vpc"):
+            # MoveAddressToVpc / RestoreAddressToClassic: the address keeps its public IP
+            ec2 = p.client("ec2")
+            (ec2.move_address_to_vpc if new.get("Domain", "vpc") == "vpc" else ec2.restore_address_to_classic)(PublicIp=physical)
+        _tag(p, attrs["AllocationId"], new.get("Tags"))
+        return physical, attrs
 
     def delete(self, p, physical, props, attrs):
         p.client("ec2").release_address(AllocationId=attrs["AllocationId"])
@@ -357,6 +393,7 @@ class FlowLog(_Simple):
 @register
 class LaunchTemplate(Provider):
     type = "AWS::EC2::LaunchTemplate"
+    in_place = frozenset({"LaunchTemplateData", "TagSpecifications"})
 
     def create(self, p, logical_id, props):
         specs = props.get("TagSpecifications") or []
@@ -367,8 +404,6 @@ class LaunchTemplate(Provider):
         return lt_id, {"LaunchTemplateId": lt_id, "LatestVersionNumber": str(out["LatestVersionNumber"]), "DefaultVersionNumber": str(out["DefaultVersionNumber"])}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) - {"LaunchTemplateData", "TagSpecifications"}:
-            return super().update(p, physical, old, new, attrs)
         ec2 = p.client("ec2")
         version = ec2.create_launch_template_version(LaunchTemplateId=physical, LaunchTemplateData=new["LaunchTemplateData"])
         number = version["LaunchTemplateVersion"]["VersionNumber"]

@@ -15,6 +15,7 @@ def _lb_attrs(lb):
 @register
 class LoadBalancer(Provider):
     type = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    in_place = frozenset({"LoadBalancerAttributes", "SecurityGroups", "Subnets", "Tags"})
 
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")
@@ -30,8 +31,6 @@ class LoadBalancer(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"LoadBalancerAttributes", "SecurityGroups", "Subnets", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         elb = p.client("elbv2")
         if "LoadBalancerAttributes" in diff:
             elb.modify_load_balancer_attributes(LoadBalancerArn=physical, Attributes=[
@@ -58,11 +57,13 @@ _TG_MODIFY = {"HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPath", "H
 @register
 class TargetGroup(Provider):
     type = "AWS::ElasticLoadBalancingV2::TargetGroup"
+    in_place = frozenset(_TG_MODIFY | {"TargetGroupAttributes", "Tags"})
 
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")
         args = {k: conv(props[k]) for k, conv in _TG.items() if k in props}
-        tg = elb.create_target_group(Name=props.get("Name") or p.name(32), Tags=p.tags(props.get("Tags")), **args)["TargetGroups"][0]
+        tags = p.tags(props.get("Tags"))  # CreateTargetGroup refuses an empty Tags list: send none then
+        tg = elb.create_target_group(Name=props.get("Name") or p.name(32), **({"Tags": tags} if tags else {}), **args)["TargetGroups"][0]
         p.created(tg["TargetGroupArn"])
         self._attributes(elb, tg["TargetGroupArn"], props)
         arn = tg["TargetGroupArn"]
@@ -76,8 +77,6 @@ class TargetGroup(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - _TG_MODIFY - {"TargetGroupAttributes", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         elb = p.client("elbv2")
         modify = {k: _TG[k](new[k]) for k in diff & _TG_MODIFY if k in new}
         if modify:
@@ -106,6 +105,7 @@ def _actions(actions):
 @register
 class Listener(Provider):
     type = "AWS::ElasticLoadBalancingV2::Listener"
+    in_place = frozenset({"Protocol", "Port", "SslPolicy", "Certificates", "DefaultActions", "AlpnPolicy"})
 
     def _args(self, props):
         return compact({"Protocol": props.get("Protocol"), "Port": int(props["Port"]) if "Port" in props else None,
@@ -117,8 +117,6 @@ class Listener(Provider):
         return listener["ListenerArn"], {"ListenerArn": listener["ListenerArn"]}
 
     def update(self, p, physical, old, new, attrs):
-        if old.get("LoadBalancerArn") != new.get("LoadBalancerArn"):
-            return super().update(p, physical, old, new, attrs)
         p.client("elbv2").modify_listener(ListenerArn=physical, **self._args(new))
         return physical, attrs
 

@@ -14,6 +14,7 @@ def _doc(value):
 @register
 class Role(Provider):
     type = "AWS::IAM::Role"
+    in_place = frozenset({"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "Description", "Tags", "MaxSessionDuration"})
 
     def create(self, p, logical_id, props):
         iam = p.client("iam")
@@ -40,8 +41,6 @@ class Role(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "Description", "Tags", "MaxSessionDuration"}:
-            return super().update(p, physical, old, new, attrs)
         iam = p.client("iam")
         if "AssumeRolePolicyDocument" in diff:
             iam.update_assume_role_policy(RoleName=physical, PolicyDocument=_doc(new["AssumeRolePolicyDocument"]))
@@ -82,6 +81,7 @@ class RolePolicy(Provider):
 @register
 class InstanceProfile(Provider):
     type = "AWS::IAM::InstanceProfile"
+    in_place = frozenset({"Roles"})
 
     def create(self, p, logical_id, props):
         iam = p.client("iam")
@@ -93,8 +93,6 @@ class InstanceProfile(Provider):
         return name, {"Arn": profile["Arn"]}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) != {"Roles"}:
-            return super().update(p, physical, old, new, attrs)
         iam = p.client("iam")
         for role in set(old.get("Roles", [])) - set(new.get("Roles", [])):
             iam.remove_role_from_instance_profile(InstanceProfileName=physical, RoleName=role)

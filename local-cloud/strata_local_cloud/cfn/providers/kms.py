@@ -10,6 +10,7 @@ from . import Provider, as_bool, changed, compact, register
 @register
 class Key(Provider):
     type = "AWS::KMS::Key"
+    in_place = frozenset({"KeyPolicy", "EnableKeyRotation", "Description", "Tags", "PendingWindowInDays"})
 
     def create(self, p, logical_id, props):
         kms = p.client("kms")
@@ -24,8 +25,6 @@ class Key(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"KeyPolicy", "EnableKeyRotation", "Description", "Tags", "PendingWindowInDays"}:
-            return super().update(p, physical, old, new, attrs)
         kms = p.client("kms")
         if "KeyPolicy" in diff:
             kms.put_key_policy(KeyId=physical, PolicyName="default", Policy=json.dumps(new["KeyPolicy"]))
@@ -45,14 +44,13 @@ class Key(Provider):
 @register
 class Alias(Provider):
     type = "AWS::KMS::Alias"
+    in_place = frozenset({"TargetKeyId"})
 
     def create(self, p, logical_id, props):
         p.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         return props["AliasName"], {}
 
     def update(self, p, physical, old, new, attrs):
-        if old.get("AliasName") != new.get("AliasName"):
-            return super().update(p, physical, old, new, attrs)
         p.client("kms").update_alias(AliasName=physical, TargetKeyId=new["TargetKeyId"])
         return physical, attrs
 

@@ -23,6 +23,7 @@ def _config(props):
 @register
 class Function(Provider):
     type = "AWS::Lambda::Function"
+    in_place = frozenset({"Code", "Architectures", "Tags", *_CONFIG_KEYS})
 
     def create(self, p, logical_id, props):
         name = props.get("FunctionName") or p.name(64)
@@ -33,8 +34,6 @@ class Function(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"Code", "Architectures", "Tags", *_CONFIG_KEYS}:
-            return super().update(p, physical, old, new, attrs)
         client = p.client("lambda")
         if diff & set(_CONFIG_KEYS):
             client.update_function_configuration(FunctionName=physical, **_config(new))

@@ -8,6 +8,7 @@ from . import Provider, changed, compact, register
 @register
 class LogGroup(Provider):
     type = "AWS::Logs::LogGroup"
+    in_place = frozenset({"RetentionInDays", "KmsKeyId", "Tags"})
 
     def create(self, p, logical_id, props):
         logs = p.client("logs")
@@ -24,8 +25,6 @@ class LogGroup(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"RetentionInDays", "KmsKeyId", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         logs = p.client("logs")
         if "RetentionInDays" in diff:
             if new.get("RetentionInDays") is None:

@@ -15,6 +15,7 @@ def _tags(p, props):
 @register
 class SubnetGroup(Provider):
     type = "AWS::RDS::DBSubnetGroup"
+    in_place = frozenset({"DBSubnetGroupDescription", "SubnetIds", "Tags"})
 
     def create(self, p, logical_id, props):
         name = (props.get("DBSubnetGroupName") or p.name(255, lower=True)).lower()
@@ -23,8 +24,6 @@ class SubnetGroup(Provider):
         return name, {}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) - {"DBSubnetGroupDescription", "SubnetIds", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         p.client("rds").modify_db_subnet_group(DBSubnetGroupName=physical, DBSubnetGroupDescription=new["DBSubnetGroupDescription"],
                                                SubnetIds=new["SubnetIds"])
         return physical, attrs
@@ -40,6 +39,7 @@ def _parameters(values: dict[str, Any]) -> list[dict[str, str]]:
 @register
 class ParameterGroup(Provider):
     type = "AWS::RDS::DBParameterGroup"
+    in_place = frozenset({"Parameters", "Tags"})
 
     def create(self, p, logical_id, props):
         rds = p.client("rds")
@@ -52,8 +52,6 @@ class ParameterGroup(Provider):
         return name, {"DBParameterGroupName": name}
 
     def update(self, p, physical, old, new, attrs):
-        if changed(old, new) - {"Parameters", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         rds = p.client("rds")
         removed = [k for k in (old.get("Parameters") or {}) if k not in (new.get("Parameters") or {})]
         if removed:
@@ -123,6 +121,8 @@ def _attrs(db: dict[str, Any]) -> dict[str, Any]:
 @register
 class Instance(Provider):
     type = "AWS::RDS::DBInstance"
+    # ModifyDBInstance takes every property _INSTANCE maps (the rest are create-only, or refused there by name).
+    in_place = frozenset(set(_INSTANCE) | {"Tags", "AllowMajorVersionUpgrade", "DeleteAutomatedBackups", "ApplyImmediately"})
 
     def create(self, p, logical_id, props):
         name = (props.get("DBInstanceIdentifier") or p.name(63, lower=True)).lower()
@@ -157,6 +157,7 @@ class Instance(Provider):
 @register
 class EventSubscription(Provider):
     type = "AWS::RDS::EventSubscription"
+    in_place = frozenset({"SnsTopicArn", "SourceType", "EventCategories", "Enabled", "SourceIds", "Tags"})
 
     def create(self, p, logical_id, props):
         name = props.get("SubscriptionName") or p.name(255)
@@ -168,11 +169,18 @@ class EventSubscription(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"SnsTopicArn", "SourceType", "EventCategories", "Enabled", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
-        p.client("rds").modify_event_subscription(**compact({
+        rds = p.client("rds")
+        rds.modify_event_subscription(**compact({
             "SubscriptionName": physical, "SnsTopicArn": new["SnsTopicArn"], "SourceType": new.get("SourceType"),
             "EventCategories": new.get("EventCategories"), "Enabled": as_bool(new.get("Enabled", True))}))
+        if "SourceIds" in diff:
+            for source in set(old.get("SourceIds") or []) - set(new.get("SourceIds") or []):
+                rds.remove_source_identifier_from_subscription(SubscriptionName=physical, SourceIdentifier=source)
+            for source in set(new.get("SourceIds") or []) - set(old.get("SourceIds") or []):
+                rds.add_source_identifier_to_subscription(SubscriptionName=physical, SourceIdentifier=source)
+        if "Tags" in diff:
+            arn = f"arn:aws:rds:{p.region}:123456789012:es:{physical}"
+            rds.add_tags_to_resource(ResourceName=arn, Tags=_tags(p, new) or [])
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):

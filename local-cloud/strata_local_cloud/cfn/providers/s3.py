@@ -37,6 +37,8 @@ def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
 @register
 class Bucket(Provider):
     type = "AWS::S3::Bucket"
+    in_place = frozenset({"BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls", "VersioningConfiguration",
+                          "LifecycleConfiguration", "LoggingConfiguration", "Tags"})
 
     def create(self, p, logical_id, props):
         s3 = p.client("s3")
@@ -83,8 +85,6 @@ class Bucket(Provider):
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
 
     def update(self, p, physical, old, new, attrs):
-        if old.get("BucketName") != new.get("BucketName"):
-            return super().update(p, physical, old, new, attrs)
         self._apply(p, physical, old, new)
         return physical, attrs
 

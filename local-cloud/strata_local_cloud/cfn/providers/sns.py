@@ -10,6 +10,7 @@ from . import Provider, changed, compact, register
 @register
 class Topic(Provider):
     type = "AWS::SNS::Topic"
+    in_place = frozenset({"DisplayName", "KmsMasterKeyId", "Tags"})
 
     def create(self, p, logical_id, props):
         name = props.get("TopicName") or p.name(256)
@@ -21,8 +22,6 @@ class Topic(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"DisplayName", "KmsMasterKeyId", "Tags"}:
-            return super().update(p, physical, old, new, attrs)
         sns = p.client("sns")
         for key in ("DisplayName", "KmsMasterKeyId"):
             if key in diff:
@@ -38,6 +37,17 @@ class Topic(Provider):
 @register
 class Subscription(Provider):
     type = "AWS::SNS::Subscription"
+    in_place = frozenset({"FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy", "DeliveryPolicy"})
+
+    def update(self, p, physical, old, new, attrs):
+        # SetSubscriptionAttributes, one attribute per call; a removed policy is set to the empty value.
+        sns = p.client("sns")
+        for key in sorted(changed(old, new)):
+            value = new.get(key, "")
+            sns.set_subscription_attributes(SubscriptionArn=physical, AttributeName=key,
+                                            AttributeValue=json.dumps(value) if isinstance(value, dict) else str(value).lower()
+                                            if isinstance(value, bool) else str(value))
+        return physical, attrs
 
     def create(self, p, logical_id, props):
         attributes = {k: json.dumps(props[k]) if isinstance(props[k], dict) else str(props[k])

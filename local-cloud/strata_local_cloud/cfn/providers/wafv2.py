@@ -8,6 +8,7 @@ from . import Provider, changed, compact, register
 @register
 class WebAcl(Provider):
     type = "AWS::WAFv2::WebACL"
+    in_place = frozenset({"DefaultAction", "Rules", "VisibilityConfig", "Description", "Tags"})
 
     def create(self, p, logical_id, props):
         name = props.get("Name") or p.name(128)
@@ -18,13 +19,19 @@ class WebAcl(Provider):
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)
-        if diff - {"DefaultAction", "Rules", "VisibilityConfig", "Description"}:
-            return super().update(p, physical, old, new, attrs)
         name, acl_id, scope = physical.split("|")
         waf = p.client("wafv2")
-        token = waf.get_web_acl(Name=name, Id=acl_id, Scope=scope)["LockToken"]
-        waf.update_web_acl(**compact({"Name": name, "Id": acl_id, "Scope": scope, "LockToken": token, "DefaultAction": new["DefaultAction"],
-                                      "Rules": new.get("Rules", []), "VisibilityConfig": new["VisibilityConfig"], "Description": new.get("Description")}))
+        if diff - {"Tags"}:
+            token = waf.get_web_acl(Name=name, Id=acl_id, Scope=scope)["LockToken"]
+            waf.update_web_acl(**compact({"Name": name, "Id": acl_id, "Scope": scope, "LockToken": token, "DefaultAction": new["DefaultAction"],
+                                          "Rules": new.get("Rules", []), "VisibilityConfig": new["VisibilityConfig"],
+                                          "Description": new.get("Description")}))
+        if "Tags" in diff:
+            kept = {t["Key"] for t in new.get("Tags", [])}
+            gone = [t["Key"] for t in old.get("Tags", []) if t["Key"] not in kept]
+            if gone:
+                waf.untag_resource(ResourceARN=attrs["Arn"], TagKeys=gone)
+            waf.tag_resource(ResourceARN=attrs["Arn"], Tags=p.tags(new.get("Tags")))
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):
