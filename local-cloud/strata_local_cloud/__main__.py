@@ -38,11 +38,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from strata_local_cloud import dataplane, moto_patches
     from strata_local_cloud.cfn import api
+    from strata_local_cloud.workdir import WorkDir
 
     url: list[str] = []
-    plane = dataplane.DataPlane()
+    work = WorkDir()  # also removes what local clouds killed earlier left behind
+    plane = dataplane.DataPlane(work.sub("dataplane"))
     moto_patches.install_all(plane)
-    engine = api.install(lambda: url[0], plane)
+    engine = api.install(lambda: url[0], plane, work.sub("code"))
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     def stop(*_: object) -> None:
         engine.invoker.close()
         plane.close()
+        work.close()
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

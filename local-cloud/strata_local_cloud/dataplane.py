@@ -22,6 +22,7 @@ import http.server
 import ipaddress
 import json
 import logging
+import os
 import shutil
 import socket
 import ssl
@@ -42,13 +43,13 @@ HOOK = Path(__file__).parent / "lambda_runtime" / "dataplane_hook.cjs"
 
 
 def _die_with_parent() -> None:
-    """Linux: the server gets SIGTERM when the thread that started it ends (the data plane's long-lived spawner,
+    """Linux: the server gets SIGKILL when the thread that started it ends (the data plane's long-lived spawner,
     so: when the local cloud's process ends, even by SIGKILL), so nothing is left running."""
     try:
         import ctypes
         import signal as signals
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signals.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signals.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass  # not Linux: DataPlane.close() still stops it on a normal exit
 
@@ -109,8 +110,12 @@ class MariaDb:
         self.port = _free_port()
         cert, key = plane.pki.issue([host], f"rds-{name}")
         data, sock = self.dir / "data", self.dir / "mysqld.sock"
-        subprocess.run([plane.install_db, "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal",
-                        "--skip-test-db"], check=True, capture_output=True)
+        limit = plane.start_timeout
+        try:
+            subprocess.run([plane.install_db, "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal",
+                            "--skip-test-db"], check=True, capture_output=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"MariaDB for {name}: {plane.install_db} hung for {limit:g} s and was killed") from None
         require = str(params.get("require_secure_transport", "0")).upper() in ("1", "ON", "TRUE")
         self.proc = subprocess.Popen([plane.mariadbd, "--no-defaults", f"--datadir={data}", "--user=root", f"--port={self.port}",
                                       "--bind-address=127.0.0.1", f"--socket={sock}", f"--pid-file={self.dir / 'pid'}",
@@ -118,19 +123,29 @@ class MariaDb:
                                       f"--ssl-cert={cert}", f"--ssl-key={key}", f"--require-secure-transport={'ON' if require else 'OFF'}",
                                       f"--tls-version={params.get('tls_version', 'TLSv1.2,TLSv1.3')}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + limit
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 break
             except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"MariaDB for {name} did not start: {(self.dir / 'error.log').read_text()[-1500:]}") from None
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"MariaDB for {name} exited while starting: {self._log_tail()}") from None
+                if time.monotonic() > deadline:
+                    # A start that hangs is killed and reported, never left running or waited on forever.
+                    self.proc.kill()
+                    self.proc.wait()
+                    raise RuntimeError(f"MariaDB for {name} did not accept connections within {limit:g} s and was killed: "
+                                       f"{self._log_tail()}") from None
                 time.sleep(0.1)
         quoted = password.replace("\\", "\\\\").replace("'", "\\'")
         subprocess.run([plane.client, "--no-defaults", "--skip-ssl", f"--socket={sock}", "-uroot", "-e",
                         f"CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'; GRANT ALL ON *.* TO '{user}'@'%' WITH GRANT OPTION;"],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, timeout=limit)
+
+    def _log_tail(self) -> str:
+        log = self.dir / "error.log"
+        return log.read_text(errors="replace")[-1500:] if log.exists() else "(no error log)"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -188,8 +203,9 @@ class Listener:
 
 
 class DataPlane:
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="strata-local-cloud-dataplane-"))
+    def __init__(self, directory: Path | None = None) -> None:
+        self.dir = directory or Path(tempfile.mkdtemp(prefix="strata-local-cloud-dataplane-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.pki = Pki(self.dir)
         self.routes_file = self.dir / "routes.json"
         self.routes: dict[str, dict[str, Any]] = {}
@@ -205,6 +221,8 @@ class DataPlane:
         self.install_db = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
         self.client = shutil.which("mariadb") or shutil.which("mysql")
         self.unavailable: dict[str, str] = {}
+        # How long a MariaDB may take to initialise and accept connections before it is killed and reported.
+        self.start_timeout = float(os.environ.get("STRATA_LOCAL_CLOUD_MARIADB_TIMEOUT", "60"))
         self.hook = HOOK
         self._write_routes()
 

@@ -23,12 +23,13 @@ def _command() -> list[str]:
 
 
 class LocalCloud:
-    def __init__(self, log: Path | None = None, timeout: float = 60) -> None:
+    def __init__(self, log: Path | None = None, timeout: float = 60, env: dict[str, str] | None = None) -> None:
         self.log_path = log
         out: IO[bytes] | int = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child writes to it for its life
         scratch = Path(tempfile.mkdtemp(prefix="strata-local-cloud-url-"))
         url_file = scratch / "url"
-        self.proc = subprocess.Popen([*_command(), "--port", "0", "--url-file", str(url_file)], stdout=subprocess.DEVNULL, stderr=out)
+        self.proc = subprocess.Popen([*_command(), "--port", "0", "--url-file", str(url_file)], stdout=subprocess.DEVNULL, stderr=out,
+                                     env=env)
         deadline = time.monotonic() + timeout
         try:
             while not url_file.exists():

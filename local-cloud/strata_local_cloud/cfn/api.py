@@ -261,11 +261,11 @@ class CloudFormationApi(BaseResponse):
             "IncludeNestedStacks": c.include_nested}.items() if v is not None} for c in sets]}
 
 
-def install(endpoint, dataplane: Any = None) -> Engine:
+def install(endpoint, dataplane: Any = None, code_dir: Any = None) -> Engine:
     """Serve CloudFormation from the engine instead of moto's own implementation."""
     global ENGINE
     import moto.cloudformation.urls as urls
 
-    ENGINE = Engine(endpoint, dataplane)
+    ENGINE = Engine(endpoint, dataplane, code_dir)
     urls.url_paths["{0}/$"] = CloudFormationApi.dispatch
     return ENGINE

@@ -66,12 +66,12 @@ def _failure(verb: str, errors: list[ResourceError]) -> str:
 
 
 class Engine:
-    def __init__(self, endpoint: Callable[[], str], dataplane: Any = None) -> None:
+    def __init__(self, endpoint: Callable[[], str], dataplane: Any = None, code_dir: Any = None) -> None:
         from ..lambda_runtime.invoker import Invoker
 
         self.endpoint = endpoint
         self.store = Store()
-        self.invoker = Invoker(endpoint, dataplane=dataplane)
+        self.invoker = Invoker(endpoint, code_dir=code_dir, dataplane=dataplane)
         self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker)
         self.threads: list[threading.Thread] = []
 

@@ -1,0 +1,84 @@
+"""The local cloud's one working directory, and the clean-up of those a killed local cloud left behind.
+
+Everything a local cloud writes (the data plane: MariaDB data, certificates, routes; the custom resources'
+unpacked code) lives under one directory, `$TMPDIR/strata-local-cloud-run-<pid>-<random>/`, whose `.lock`
+the process holds with flock(2) for its whole life. The kernel drops the lock when the process ends, however
+it ends (SIGKILL included), so at start-up a directory whose lock can be taken belongs to a local cloud that
+is gone: the processes it started that are still running (their command lines name the directory: MariaDB's
+--datadir, a Node.js runner's code path) are killed and the directory removed. A directory whose lock is held
+belongs to a running local cloud and is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+from typing import IO
+
+LOG = logging.getLogger("strata.workdir")
+PREFIX = "strata-local-cloud-run-"
+LOCK = ".lock"
+
+
+def _processes_naming(directory: Path) -> list[int]:
+    """The processes whose command line names a path under `directory` (Linux /proc; elsewhere none)."""
+    needle = str(directory).encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue  # the process ended meanwhile, or is not ours to read
+    return [pid for pid in found if pid != os.getpid()]
+
+
+def reap_stale(base: Path) -> list[Path]:
+    """Removes what killed local clouds left under `base`; returns the directories removed."""
+    removed = []
+    for directory in sorted(base.glob(f"{PREFIX}*")):
+        lock = directory / LOCK
+        if not lock.is_file():
+            continue  # not (yet) a local cloud's: one being created takes its lock right after mkdtemp
+        try:
+            with open(lock, "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                for pid in _processes_naming(directory):
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(pid, signal.SIGKILL)
+                shutil.rmtree(directory, ignore_errors=True)
+                removed.append(directory)
+        except BlockingIOError:
+            continue  # a running local cloud holds it
+        except OSError as error:
+            LOG.warning("could not clean up %s: %s", directory, error)
+    if removed:
+        LOG.warning("removed %d working directories left by local clouds that were killed: %s", len(removed),
+                    ", ".join(p.name for p in removed))
+    return removed
+
+
+class WorkDir:
+    def __init__(self, base: Path | None = None) -> None:
+        root = Path(base or tempfile.gettempdir())
+        self.reaped = reap_stale(root)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
+        self._lock: IO[str] | None = open(self.path / LOCK, "w")  # noqa: SIM115 - held for the life of the process
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+
+    def sub(self, name: str) -> Path:
+        path = self.path / name
+        path.mkdir(exist_ok=True)
+        return path
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None

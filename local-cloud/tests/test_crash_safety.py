@@ -1,0 +1,81 @@
+"""A local cloud killed by any signal leaves no process behind, and the next one to start removes the directory
+it left (never a running one's); a MariaDB start that hangs is killed and reported."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from strata_local_cloud.dataplane import DataPlane
+from strata_local_cloud.launch import LocalCloud
+from strata_local_cloud.workdir import PREFIX, _processes_naming
+
+HAS_MARIADB = bool(shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
+
+
+def _dirs(base: Path, pid: int) -> list[Path]:
+    return sorted(base.glob(f"{PREFIX}{pid}-*"))
+
+
+def _until(check, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+@pytest.mark.skipif(not HAS_MARIADB, reason="MariaDB is installed by tools/setup.sh")
+def test_a_sigkilled_local_cloud_leaves_no_process_and_the_next_start_removes_its_directory(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    killed = LocalCloud(log=tmp_path / "killed.log", env=env)
+    running = LocalCloud(log=tmp_path / "running.log", env=env)
+    try:
+        rds = boto3.client("rds", endpoint_url=killed.url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        rds.create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.micro",
+                               MasterUsername="admin", ManageMasterUserPassword=True, AllocatedStorage=20)
+        (work,) = _dirs(tmp_path, killed.proc.pid)
+        assert _until(lambda: any(b"mariadbd" in Path(f"/proc/{p}/cmdline").read_bytes() for p in _processes_naming(work)), 90), \
+            "the MariaDB behind the instance never started"
+
+        os.kill(killed.proc.pid, signal.SIGKILL)
+        killed.proc.wait()
+        assert _until(lambda: not _processes_naming(work), 15), f"left running: {_processes_naming(work)}"
+        assert work.exists()  # nothing can run at SIGKILL: the next start cleans up
+
+        (kept,) = _dirs(tmp_path, running.proc.pid)
+        successor = LocalCloud(log=tmp_path / "successor.log", env=env)
+        try:
+            assert not work.exists()
+            assert kept.exists() and (kept / ".lock").exists()  # the running local cloud's directory is never touched
+        finally:
+            successor.stop()
+        assert _dirs(tmp_path, successor.proc.pid) == []  # a normal stop leaves nothing either
+    finally:
+        killed.stop()
+        running.stop()
+
+
+def test_a_mariadb_that_hangs_at_start_is_killed_and_reported(tmp_path):
+    hang = tmp_path / "mariadbd"
+    hang.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; time.sleep(300)' \"$@\"\n")
+    hang.chmod(0o755)
+    plane = DataPlane(tmp_path / "plane")
+    try:
+        plane.mariadbd, plane.install_db, plane.client, plane.start_timeout = str(hang), shutil.which("true"), shutil.which("true"), 2
+        started = time.monotonic()
+        plane.start_database("hung", "hung.local", 3306, "admin", lambda: "pw", {})
+        plane.wait_ready(timeout=30)
+        assert time.monotonic() - started < 20
+        assert "did not accept connections within 2 s and was killed" in plane.unavailable["hung.local:3306"]
+        assert _processes_naming(tmp_path / "plane") == []
+    finally:
+        plane.close()
