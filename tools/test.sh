@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test Strata has: set-up, then typecheck, lint and the jest suites (turbo, cached on real inputs),
-# the build, then the Python suites (policy gates, policy-rule fixtures, packaging, the functions against
+# the build, ruff and mypy on the local cloud, then the Python suites (policy gates, policy-rule fixtures, packaging, the functions against
 # the local cloud), then one summary line `N passed, N failed` summed over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,10 @@ npx turbo run test --continue --output-logs=errors-only || true
 phase jest
 npx turbo run build --output-logs=errors-only && checks+=(build=ok) || checks+=(build=fail)
 phase build
+# The local cloud's Python: ruff and mypy with its own configuration (local-cloud/pyproject.toml), zero findings.
+(cd local-cloud && ../.venv/bin/ruff check --quiet .) && checks+=(ruff=ok) || checks+=(ruff=fail)
+(cd local-cloud && ../.venv/bin/mypy) >/dev/null 2>&1 && checks+=(mypy=ok) || { (cd local-cloud && ../.venv/bin/mypy) | tail -20; checks+=(mypy=fail); }
+phase python-lint
 
 mkdir -p .strata/reports
 rm -f .strata/reports/pytest.xml

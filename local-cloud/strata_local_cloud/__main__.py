@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -64,7 +65,29 @@ def main(argv: list[str] | None = None) -> None:
         partial.write_text(url[0] + "\n")
         partial.replace(args.url_file)
     print(f"STRATA_LOCAL_CLOUD_URL={url[0]}", flush=True)
+    # While the caller packages and uploads (sam deploy spends seconds there), parse the service models the first
+    # requests of a deploy need, once, instead of on those requests' critical path.
+    threading.Thread(target=_warm_up, daemon=True, name="warm-up").start()
     server.serve_forever()
+
+
+# The services a deploy of the baseline calls: the engine's providers, and the custom resources' functions.
+WARM = ("cloudformation", "s3", "ec2", "iam", "sts", "kms", "logs", "sns", "cloudwatch", "config", "cloudtrail", "lambda", "rds",
+        "elbv2", "autoscaling", "wafv2", "secretsmanager", "acm", "ssm")
+
+
+def _warm_up() -> None:
+    import moto.core.utils
+
+    from strata_local_cloud.cfn.context import shared_session
+
+    botocore_session = shared_session()._session  # the providers' clients are made from this one session
+    for service in WARM:
+        try:
+            moto.core.utils.get_service_model(service)
+            botocore_session.get_service_model(service)
+        except Exception:
+            logging.getLogger("strata.warm-up").debug("could not load the %s model", service, exc_info=True)
 
 
 if __name__ == "__main__":

@@ -106,18 +106,21 @@ class Pki:
 
 class MariaDb:
     def __init__(self, plane: DataPlane, name: str, host: str, port: int, user: str, password: str, params: dict[str, str]) -> None:
+        if not (plane.install_db and plane.mariadbd and plane.client):
+            raise RuntimeError("MariaDB is not installed on this machine (run bash tools/setup.sh)")
+        install_db, mariadbd, client = plane.install_db, plane.mariadbd, plane.client
         self.dir = Path(tempfile.mkdtemp(prefix=f"strata-rds-{name}-", dir=plane.dir))
         self.port = _free_port()
         cert, key = plane.pki.issue([host], f"rds-{name}")
         data, sock = self.dir / "data", self.dir / "mysqld.sock"
         limit = plane.start_timeout
         try:
-            subprocess.run([plane.install_db, "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal",
+            subprocess.run([install_db, "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal",
                             "--skip-test-db"], check=True, capture_output=True, timeout=limit)
         except subprocess.TimeoutExpired:
-            raise RuntimeError(f"MariaDB for {name}: {plane.install_db} hung for {limit:g} s and was killed") from None
+            raise RuntimeError(f"MariaDB for {name}: {install_db} hung for {limit:g} s and was killed") from None
         require = str(params.get("require_secure_transport", "0")).upper() in ("1", "ON", "TRUE")
-        self.proc = subprocess.Popen([plane.mariadbd, "--no-defaults", f"--datadir={data}", "--user=root", f"--port={self.port}",
+        self.proc = subprocess.Popen([mariadbd, "--no-defaults", f"--datadir={data}", "--user=root", f"--port={self.port}",
                                       "--bind-address=127.0.0.1", f"--socket={sock}", f"--pid-file={self.dir / 'pid'}",
                                       f"--log-error={self.dir / 'error.log'}", "--skip-name-resolve", f"--ssl-ca={plane.pki.ca_file}",
                                       f"--ssl-cert={cert}", f"--ssl-key={key}", f"--require-secure-transport={'ON' if require else 'OFF'}",
@@ -139,7 +142,7 @@ class MariaDb:
                                        f"{self._log_tail()}") from None
                 time.sleep(0.1)
         quoted = password.replace("\\", "\\\\").replace("'", "\\'")
-        subprocess.run([plane.client, "--no-defaults", "--skip-ssl", f"--socket={sock}", "-uroot", "-e",
+        subprocess.run([client, "--no-defaults", "--skip-ssl", f"--socket={sock}", "-uroot", "-e",
                         f"CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'; GRANT ALL ON *.* TO '{user}'@'%' WITH GRANT OPTION;"],
                        check=True, capture_output=True, timeout=limit)
 

@@ -59,7 +59,9 @@ def aws_env(moto_server: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def aws(moto_server: str) -> Callable[[str], Any]:
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    return lambda service: session.client(service, endpoint_url=moto_server)
+    # Any: boto3-stubs types client() per service-name literal; this fixture hands out a client for any service name.
+    make: Any = session.client
+    return lambda service: make(service, endpoint_url=moto_server)
 
 
 @pytest.fixture()

@@ -75,14 +75,14 @@ def test_simultaneous_creates_of_one_name_make_exactly_one_stack_every_time(aws)
         results: list[str] = []
         lock = threading.Lock()
 
-        def create() -> None:
+        def create(lock: threading.Lock = lock, results: list[str] = results) -> None:
             try:
-                aws("cloudformation").create_stack(StackName=name, TemplateBody=body)  # noqa: B023 - joined within the iteration
+                aws("cloudformation").create_stack(StackName=name, TemplateBody=body)  # noqa: B023 - the threads end within the iteration
                 outcome = "created"
             except cf.exceptions.AlreadyExistsException:
                 outcome = "AlreadyExists"
             with lock:
-                results.append(outcome)  # noqa: B023
+                results.append(outcome)
 
         threads = [threading.Thread(target=create) for _ in range(4)]
         for t in threads:

@@ -9,6 +9,7 @@ into its state and there is no import cycle between them.
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 import threading
@@ -66,6 +67,11 @@ class StackInfo:
 
 _clients: dict[tuple[str, str, str], Any] = {}
 _clients_lock = threading.Lock()
+@functools.cache
+def shared_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120)
 
 
@@ -91,7 +97,8 @@ class Provision:
         key = (service, self.region, self.services.endpoint())
         with _clients_lock:
             if key not in _clients:
-                client = boto3.session.Session().client(
+                # One shared session: its loader parses each botocore model once for every client made from it.
+                client = shared_session().client(
                     service, region_name=self.region, endpoint_url=key[2], aws_access_key_id="testing",  # type: ignore[call-overload]
                     aws_secret_access_key="testing", config=_CONFIG)
                 client.meta.events.register("provide-client-params.*.*", _coerce_params)

@@ -321,7 +321,7 @@ class Engine:
         rollback of its parent's update, so its statuses are the UPDATE_ROLLBACK_* ones CloudFormation reports."""
         statuses = ROLLBACK_STATUSES if rolling_back else UPDATE_STATUSES
         with self.store.lock:
-            old = {"template": stack.template, "params": stack.params, "body": stack.body, "tags": stack.tags, "outputs": stack.outputs}
+            old: dict[str, Any] = {"template": stack.template, "params": stack.params, "body": stack.body, "tags": stack.tags, "outputs": stack.outputs}
             before = {k: copy.copy(v) for k, v in stack.resources.items()}
             stack.template, stack.params, stack.body, stack.tags = template, params, request.body, request.tags
             stack.capabilities, stack.updated = request.capabilities, now()

@@ -40,11 +40,12 @@ def _read(shape: Shape, key: str, form: dict[str, str]) -> Any:
             return []
         return out if out else None
     if isinstance(shape, MapShape):
-        out, i = {}, 1
+        entries: dict[str, Any] = {}
+        i = 1
         while f"{key}.entry.{i}.key" in form:
-            out[form[f"{key}.entry.{i}.key"]] = _read(shape.value, f"{key}.entry.{i}.value", form)
+            entries[form[f"{key}.entry.{i}.key"]] = _read(shape.value, f"{key}.entry.{i}.value", form)
             i += 1
-        return out or None
+        return entries or None
     raw = form.get(key)
     if raw is None:
         return None
@@ -73,7 +74,7 @@ def _ts(value: Any) -> str:
 
 def _write(shape: Shape, value: Any) -> str:
     if isinstance(shape, StructureShape):
-        parts = []
+        parts: list[str] = []
         for name, member in shape.members.items():
             if name in value and value[name] is not None:
                 tag = member.serialization.get("name", name)

@@ -113,7 +113,7 @@ class Invoker:
             raise ResourceFailure(f"the local cloud runs Node.js custom resources only; {function['name']} uses {props.get('Runtime')}")
         code = self._code(p.client("s3"), props["Code"])
         token = uuid.uuid4().hex
-        host, port = self.server.server_address[:2]
+        host, port = "127.0.0.1", self.server.server_address[1]  # the listener binds loopback (above)
         event = {**event, "ResponseURL": f"http://{host}:{port}/{token}?X-Amz-Signature=local", "RequestId": str(uuid.uuid4()),
                  "ResourceProperties": _strings(event["ResourceProperties"])}
         if "OldResourceProperties" in event:

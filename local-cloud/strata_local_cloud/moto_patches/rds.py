@@ -265,7 +265,7 @@ def install(plane: DataPlane) -> None:
                     return json.loads(secret.secret_string)["password"]
                 return db.master_user_password or ""
 
-            plane.start_database(db.db_instance_identifier, db.address, int(db.port), db.master_username, password, params)
+            plane.start_database(db.db_instance_identifier, db.address, int(db.port or 3306), db.master_username or "admin", password, params)
         return db
 
     def delete_db_instance(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:

@@ -22,7 +22,8 @@ def _group_args(props):
 @register
 class Group(Provider):
     type = "AWS::AutoScaling::AutoScalingGroup"
-    in_place = frozenset({"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType", "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs", "Tags"})
+    in_place = frozenset({"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType",
+                          "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs", "Tags"})
 
     def create(self, p, logical_id, props):
         asg = p.client("autoscaling")
@@ -56,9 +57,9 @@ class Group(Provider):
             self._metrics(asg, physical, new.get("MetricsCollection"))
         if "Tags" in diff:
             kept = {t["Key"] for t in new.get("Tags", [])}
-            gone = [{"Key": t["Key"], "ResourceId": physical, "ResourceType": "auto-scaling-group"} for t in old.get("Tags", []) if t["Key"] not in kept]
-            if gone:
-                asg.delete_tags(Tags=gone)
+            stale = [{"Key": t["Key"], "ResourceId": physical, "ResourceType": "auto-scaling-group"} for t in old.get("Tags", []) if t["Key"] not in kept]
+            if stale:
+                asg.delete_tags(Tags=stale)
             asg.create_or_update_tags(Tags=[{"Key": t["Key"], "Value": str(t["Value"]), "ResourceId": physical, "ResourceType": "auto-scaling-group",
                                              "PropagateAtLaunch": as_bool(t.get("PropagateAtLaunch", False))} for t in new.get("Tags", [])])
         return physical, attrs

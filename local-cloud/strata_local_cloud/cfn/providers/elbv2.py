@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from . import Provider, as_bool, changed, compact, register
 
 
@@ -47,7 +50,7 @@ class LoadBalancer(Provider):
         p.client("elbv2").delete_load_balancer(LoadBalancerArn=physical)
 
 
-_TG = {"Protocol": str, "Port": int, "VpcId": str, "TargetType": str, "HealthCheckEnabled": as_bool, "HealthCheckProtocol": str,
+_TG: dict[str, Callable[[Any], Any]] = {"Protocol": str, "Port": int, "VpcId": str, "TargetType": str, "HealthCheckEnabled": as_bool, "HealthCheckProtocol": str,
        "HealthCheckPath": str, "HealthCheckPort": str, "HealthCheckIntervalSeconds": int, "HealthCheckTimeoutSeconds": int,
        "HealthyThresholdCount": int, "UnhealthyThresholdCount": int, "Matcher": dict, "ProtocolVersion": str}
 _TG_MODIFY = {"HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPath", "HealthCheckPort", "HealthCheckIntervalSeconds",

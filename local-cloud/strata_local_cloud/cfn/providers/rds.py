@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from . import Provider, as_bool, changed, compact, register
@@ -66,7 +67,7 @@ class ParameterGroup(Provider):
 
 
 # CloudFormation property -> (API parameter, converter); the names differ only here and there.
-_INSTANCE = {
+_INSTANCE: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "Engine": ("Engine", str), "EngineVersion": ("EngineVersion", str), "DBInstanceClass": ("DBInstanceClass", str), "DBName": ("DBName", str),
     "Port": ("Port", int), "MasterUsername": ("MasterUsername", str), "ManageMasterUserPassword": ("ManageMasterUserPassword", as_bool),
     "StorageType": ("StorageType", str), "AllocatedStorage": ("AllocatedStorage", int), "MaxAllocatedStorage": ("MaxAllocatedStorage", int),
