@@ -35,7 +35,7 @@ ACCOUNT = "123456789012"
 # The resource types of the templates (after the SAM transform) with nothing an update can change in place, or
 # whose in-place update another test exercises.
 ELSEWHERE = {
-    "AWS::CloudFormation::Stack": "test_lifecycle.py::test_nested_stacks_end_update_rollback_complete_when_their_parent_update_rolls_back",
+    "AWS::CloudFormation::Stack": "test_stack_lifecycle.py::test_nested_stacks_end_update_rollback_complete_when_their_parent_update_rolls_back",
     "AWS::RDS::DBInstance": "test_engine.py::test_a_major_upgrade_modifies_the_instance_in_place_only_with_allow_major_version_upgrade",
 }
 
