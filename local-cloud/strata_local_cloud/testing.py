@@ -8,10 +8,13 @@ through a change set).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,21 @@ def wait_stack(cf: Any, stack: str, timeout: float = 120) -> dict[str, Any]:
         if not s["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
             return s
         time.sleep(0.1)
+
+
+def function_code(s3: Any, bucket: str, source: str, region: str = "us-east-1") -> dict[str, str]:
+    """Uploads a one-file Node.js function (index.js) as `sam package` would; returns its Code property."""
+    args: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(**args)
+    blob = io.BytesIO()
+    with zipfile.ZipFile(blob, "w") as z:
+        z.writestr("index.js", source)
+    key = f"fn-{uuid.uuid4().hex[:10]}.zip"
+    s3.put_object(Bucket=bucket, Key=key, Body=blob.getvalue())
+    return {"S3Bucket": bucket, "S3Key": key}
 
 
 def failure_reasons(cf: Any, stack: str) -> list[str]:

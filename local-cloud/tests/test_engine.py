@@ -3,15 +3,14 @@ replacement, rollback, deletion policies and custom resources run as Node.js pro
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from strata_local_cloud.testing import failure_reasons as reasons
+from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
 BUCKET_STACK = {
@@ -150,12 +149,7 @@ exports.handler = async (event) => {
 @pytest.fixture()
 def custom(aws, tmp_path: Path):
     """A template with a Node.js function and a custom resource using it; returns (template, marker file)."""
-    s3, key = aws("s3"), f"fn-{uid()}.zip"
-    s3.create_bucket(Bucket="code-for-tests")
-    blob = io.BytesIO()
-    with zipfile.ZipFile(blob, "w") as z:
-        z.writestr("index.js", HANDLER)
-    s3.put_object(Bucket="code-for-tests", Key=key, Body=blob.getvalue())
+    code = function_code(aws("s3"), "code-for-tests", HANDLER)
     marker = tmp_path / "requests.jsonl"
     template = {
         "Parameters": {"Value": {"Type": "String"}, "Mode": {"Type": "String", "Default": "ok"}, "NewId": {"Type": "String", "Default": "no"}},
@@ -164,7 +158,7 @@ def custom(aws, tmp_path: Path):
                 {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
             "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
                 "Runtime": "nodejs22.x", "Handler": "index.handler", "Timeout": 10, "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                "Code": {"S3Bucket": "code-for-tests", "S3Key": key}, "Environment": {"Variables": {"MARKER": str(marker)}}}},
+                "Code": code, "Environment": {"Variables": {"MARKER": str(marker)}}}},
             "Thing": {"Type": "Custom::Thing", "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}, "ServiceTimeout": 20,
                                                               "Value": {"Ref": "Value"}, "Mode": {"Ref": "Mode"}, "NewId": {"Ref": "NewId"}, "Number": 3}},
         },

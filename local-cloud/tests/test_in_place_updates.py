@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import copy
 import glob
-import io
 import json
 import re
 import uuid
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from samcli.yamlhelper import yaml_parse
 
 from strata_local_cloud.cfn.providers import provider_for
 from strata_local_cloud.cfn.replacement import create_only, updatable
+from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
 REPO = Path(__file__).resolve().parents[2]
@@ -315,12 +314,7 @@ def test_each_case_changes_only_properties_the_schema_lets_change_in_place(slow_
 @pytest.fixture(scope="module")
 def slow_free_code(moto_server) -> dict[str, str]:
     s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t")
-    s3.create_bucket(Bucket=f"code-inplace-{UID}", CreateBucketConfiguration={"LocationConstraint": REGION})
-    blob = io.BytesIO()
-    with zipfile.ZipFile(blob, "w") as z:
-        z.writestr("index.js", "exports.handler = async () => 'ok';\n")
-    s3.put_object(Bucket=f"code-inplace-{UID}", Key="fn.zip", Body=blob.getvalue())
-    return {"S3Bucket": f"code-inplace-{UID}", "S3Key": "fn.zip"}
+    return function_code(s3, f"code-inplace-{UID}", "exports.handler = async () => 'ok';\n", REGION)
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,14 @@ DeleteStack's RetainResources. Each refusal has its accepted twin."""
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import uuid
-import zipfile
 from typing import Any
 
 import pytest
 
+from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
 # A custom resource that takes Delay seconds: it keeps a stack operation in progress long enough to observe.
@@ -37,13 +36,7 @@ def log_groups(*names: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def slow_code(aws) -> dict[str, str]:
-    s3, key = aws("s3"), f"slow-{uid()}.zip"
-    s3.create_bucket(Bucket="code-for-lifecycle-tests")
-    blob = io.BytesIO()
-    with zipfile.ZipFile(blob, "w") as z:
-        z.writestr("index.js", SLOW_HANDLER)
-    s3.put_object(Bucket="code-for-lifecycle-tests", Key=key, Body=blob.getvalue())
-    return {"S3Bucket": "code-for-lifecycle-tests", "S3Key": key}
+    return function_code(aws("s3"), "code-for-lifecycle-tests", SLOW_HANDLER)
 
 
 def slow_function(code: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from ..context import Provision
 from ..errors import Unsupported
 from ..replacement import changed, updatable
 
-__all__ = ["Provider", "Provision", "as_bool", "as_int", "changed", "compact", "provider_for", "register", "supported_types"]
+__all__ = ["Provider", "Provision", "as_bool", "as_int", "changed", "compact", "dropped_tags", "provider_for", "register", "supported_types"]
 
 
 class Provider:
@@ -97,6 +97,12 @@ def provider_for(resource_type: str) -> Provider:
         raise Unsupported(f"resource type {resource_type} is not supported by the local cloud (local-cloud/); "
                           "add a provider for it rather than deploying without it")
     return _REGISTRY[resource_type]
+
+
+def dropped_tags(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The tag keys an update removes (the services' tag APIs add and overwrite; removal is a call of its own)."""
+    kept = {t["Key"] for t in new.get("Tags") or []}
+    return [t["Key"] for t in old.get("Tags") or [] if t["Key"] not in kept]
 
 
 def compact(d: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, as_bool, changed, compact, register
+from . import Provider, as_bool, changed, compact, dropped_tags, register
 
 
 def _group_args(props):
@@ -56,10 +56,9 @@ class Group(Provider):
         if "MetricsCollection" in diff:
             self._metrics(asg, physical, new.get("MetricsCollection"))
         if "Tags" in diff:
-            kept = {t["Key"] for t in new.get("Tags", [])}
-            stale = [{"Key": t["Key"], "ResourceId": physical, "ResourceType": "auto-scaling-group"} for t in old.get("Tags", []) if t["Key"] not in kept]
+            stale = dropped_tags(old, new)
             if stale:
-                asg.delete_tags(Tags=stale)
+                asg.delete_tags(Tags=[{"Key": k, "ResourceId": physical, "ResourceType": "auto-scaling-group"} for k in stale])
             asg.create_or_update_tags(Tags=[{"Key": t["Key"], "Value": str(t["Value"]), "ResourceId": physical, "ResourceType": "auto-scaling-group",
                                              "PropagateAtLaunch": as_bool(t.get("PropagateAtLaunch", False))} for t in new.get("Tags", [])])
         return physical, attrs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, as_bool, compact, register
+from . import Provider, as_bool, compact, dropped_tags, register
 
 
 @register
@@ -43,10 +43,9 @@ class Trail(Provider):
         ct.update_trail(**self._args(physical, new))
         self._after(p, physical, new)
         if old.get("Tags") != new.get("Tags"):
-            kept = {t["Key"] for t in new.get("Tags", [])}
-            gone = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in kept]
+            gone = dropped_tags(old, new)
             if gone:
-                ct.remove_tags(ResourceId=attrs["Arn"], TagsList=gone)
+                ct.remove_tags(ResourceId=attrs["Arn"], TagsList=[{"Key": k} for k in gone])
             ct.add_tags(ResourceId=attrs["Arn"], TagsList=p.tags(new.get("Tags")))
         return physical, attrs
 

@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ResourceFailure
-from . import Provider, Provision, as_bool, as_int, changed, compact, register
+from . import Provider, Provision, as_bool, as_int, changed, compact, dropped_tags, register
 
 
 def _tag(p: Provision, resource_id: str, tags: list[dict[str, str]] | None) -> None:
     merged = p.tags(tags)
     if merged:
         p.client("ec2").create_tags(Resources=[resource_id], Tags=merged)
+
+
+def _retag(p: Provision, resource_id: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    stale = dropped_tags(old, new)
+    if stale:
+        p.client("ec2").delete_tags(Resources=[resource_id], Tags=[{"Key": k} for k in stale])
+    _tag(p, resource_id, new.get("Tags"))
 
 
 def _spec(kind: str, p: Provision, tags: list[dict[str, str]] | None) -> list[dict[str, Any]]:
@@ -27,17 +34,12 @@ class _Simple(Provider):
     def update(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any], attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         self._attributes(p, physical, changed(old, new) - {"Tags"}, new)
         if "Tags" in changed(old, new):
-            self._retag(p, physical, old, new)
+            _retag(p, physical, old, new)
         return physical, attrs
 
     def _attributes(self, p: Provision, physical: str, diff: set[str], new: dict[str, Any]) -> None:
         return None
 
-    def _retag(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-        stale = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in {n["Key"] for n in new.get("Tags", [])}]
-        if stale:
-            p.client("ec2").delete_tags(Resources=[physical], Tags=stale)
-        _tag(p, physical, new.get("Tags"))
 
 
 @register
@@ -292,10 +294,7 @@ class SecurityGroup(Provider):
         old_egress = old.get("SecurityGroupEgress", [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])
         new_egress = new.get("SecurityGroupEgress", [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}])
         self._apply(ec2, physical, old_egress, new_egress, True)
-        stale = [{"Key": t["Key"]} for t in old.get("Tags", []) if t["Key"] not in {n["Key"] for n in new.get("Tags", [])}]
-        if stale:
-            ec2.delete_tags(Resources=[physical], Tags=stale)
-        _tag(p, physical, new.get("Tags"))
+        _retag(p, physical, old, new)
         return physical, attrs
 
     def delete(self, p, physical, props, attrs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import Provider, changed, compact, register
+from . import Provider, changed, compact, dropped_tags, register
 
 
 @register
@@ -27,8 +27,7 @@ class WebAcl(Provider):
                                           "Rules": new.get("Rules", []), "VisibilityConfig": new["VisibilityConfig"],
                                           "Description": new.get("Description")}))
         if "Tags" in diff:
-            kept = {t["Key"] for t in new.get("Tags", [])}
-            gone = [t["Key"] for t in old.get("Tags", []) if t["Key"] not in kept]
+            gone = dropped_tags(old, new)
             if gone:
                 waf.untag_resource(ResourceARN=attrs["Arn"], TagKeys=gone)
             waf.tag_resource(ResourceARN=attrs["Arn"], Tags=p.tags(new.get("Tags")))
