@@ -38,20 +38,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from .workdir import die_with_parent
+
 LOG = logging.getLogger("strata.dataplane")
 HOOK = Path(__file__).parent / "lambda_runtime" / "dataplane_hook.cjs"
-
-
-def _die_with_parent() -> None:
-    """Linux: the server gets SIGKILL when the thread that started it ends (the data plane's long-lived spawner,
-    so: when the local cloud's process ends, even by SIGKILL), so nothing is left running."""
-    try:
-        import ctypes
-        import signal as signals
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signals.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: DataPlane.close() still stops it on a normal exit
 
 
 def _free_port() -> int:
@@ -125,7 +115,7 @@ class MariaDb:
                                       f"--log-error={self.dir / 'error.log'}", "--skip-name-resolve", f"--ssl-ca={plane.pki.ca_file}",
                                       f"--ssl-cert={cert}", f"--ssl-key={key}", f"--require-secure-transport={'ON' if require else 'OFF'}",
                                       f"--tls-version={params.get('tls_version', 'TLSv1.2,TLSv1.3')}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         deadline = time.monotonic() + limit
         while True:
             try:

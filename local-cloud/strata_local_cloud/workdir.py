@@ -26,7 +26,17 @@ PREFIX = "strata-local-cloud-run-"
 LOCK = ".lock"
 
 
-def _processes_naming(directory: Path) -> list[int]:
+def die_with_parent() -> None:
+    """preexec_fn for what the local cloud starts (MariaDB, a function's Node.js process): Linux sends it SIGKILL when
+    the thread that started it ends, so a local cloud killed by any signal leaves nothing running. The data plane
+    starts its servers from one long-lived thread; a function runs on the engine thread that waits for it."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG; not Linux: a normal stop still ends them
+
+
+def processes_naming(directory: Path) -> list[int]:
     """The processes whose command line names a path under `directory` (Linux /proc; elsewhere none)."""
     needle = str(directory).encode()
     found = []
@@ -49,7 +59,7 @@ def reap_stale(base: Path) -> list[Path]:
         try:
             with open(lock, "a") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                for pid in _processes_naming(directory):
+                for pid in processes_naming(directory):
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(pid, signal.SIGKILL)
                 shutil.rmtree(directory, ignore_errors=True)

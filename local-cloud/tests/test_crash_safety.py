@@ -15,7 +15,7 @@ import pytest
 
 from strata_local_cloud.dataplane import DataPlane
 from strata_local_cloud.launch import LocalCloud
-from strata_local_cloud.workdir import PREFIX, _processes_naming
+from strata_local_cloud.workdir import PREFIX, processes_naming
 
 HAS_MARIADB = bool(shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
 
@@ -43,12 +43,12 @@ def test_a_sigkilled_local_cloud_leaves_no_process_and_the_next_start_removes_it
         rds.create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.micro",
                                MasterUsername="admin", ManageMasterUserPassword=True, AllocatedStorage=20)
         (work,) = _dirs(tmp_path, killed.proc.pid)
-        assert _until(lambda: any(b"mariadbd" in Path(f"/proc/{p}/cmdline").read_bytes() for p in _processes_naming(work)), 90), \
+        assert _until(lambda: any(b"mariadbd" in Path(f"/proc/{p}/cmdline").read_bytes() for p in processes_naming(work)), 90), \
             "the MariaDB behind the instance never started"
 
         os.kill(killed.proc.pid, signal.SIGKILL)
         killed.proc.wait()
-        assert _until(lambda: not _processes_naming(work), 15), f"left running: {_processes_naming(work)}"
+        assert _until(lambda: not processes_naming(work), 15), f"left running: {processes_naming(work)}"
         assert work.exists()  # nothing can run at SIGKILL: the next start cleans up
 
         (kept,) = _dirs(tmp_path, running.proc.pid)
@@ -76,6 +76,6 @@ def test_a_mariadb_that_hangs_at_start_is_killed_and_reported(tmp_path):
         plane.wait_ready(timeout=30)
         assert time.monotonic() - started < 20
         assert "did not accept connections within 2 s and was killed" in plane.unavailable["hung.local:3306"]
-        assert _processes_naming(tmp_path / "plane") == []
+        assert processes_naming(tmp_path / "plane") == []
     finally:
         plane.close()

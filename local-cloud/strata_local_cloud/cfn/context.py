@@ -65,6 +65,9 @@ class StackInfo:
     tags: list[dict[str, str]] = field(default_factory=list)
 
 
+# The local cloud's one account (moto's default).
+ACCOUNT = "123456789012"
+
 _clients: dict[tuple[str, str, str], Any] = {}
 _clients_lock = threading.Lock()
 @functools.cache
@@ -82,6 +85,7 @@ class Provision:
                  resource_type: str | None = None, rolling_back: bool = False) -> None:
         self.services, self.region, self.stack, self.logical_id = services, region, stack, logical_id
         self.resource_type = resource_type
+        self.account = ACCOUNT
         # True while the resource is deleted (or updated back) by the rollback of the operation that created
         # (or updated) it; a nested stack passes it on, its resources took part in that same operation.
         self.rolling_back = rolling_back

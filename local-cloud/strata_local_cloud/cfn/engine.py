@@ -29,14 +29,14 @@ from collections.abc import Callable
 from typing import Any
 
 from . import template as tpl
-from .context import Provision, Services, StackInfo
-from .errors import AlreadyExists, InsufficientCapabilities, ResourceFailure, ValidationError
+from .context import ACCOUNT, Provision, Services, StackInfo
+from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, ValidationError
 from .executor import Run, reverse, run_graph
 from .plan import bind, has_unknown, plan, same
 from .policy import Why, effective_policy
 from .providers import provider_for
 from .replacement import requires_replacement
-from .store import ACCOUNT, UPDATABLE, ChangeSet, Request, Resource, Stack, Store, now, stack_arn
+from .store import UPDATABLE, ChangeSet, Request, Resource, Stack, Store, now, stack_arn
 
 LOG = logging.getLogger("strata.cfn")
 
@@ -48,14 +48,6 @@ ROLLBACK_STATUSES = ("UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CL
 
 def suffix(n: int = 12) -> str:
     return "".join(random.choices(string.ascii_uppercase + string.digits, k=n))
-
-
-class ResourceError(Exception):
-    """One resource failed (or was cancelled because another failed): the stack's failure names it."""
-
-    def __init__(self, logical_id: str, reason: str, cancelled: bool = False) -> None:
-        super().__init__(reason)
-        self.logical_id, self.reason, self.cancelled = logical_id, reason, cancelled
 
 
 def _failure(verb: str, errors: list[ResourceError]) -> str:
@@ -179,8 +171,7 @@ class Engine:
         return stack.id
 
     def check_updatable(self, stack: Stack) -> None:
-        if stack.status not in UPDATABLE:
-            raise ValidationError(f"Stack:{stack.id} is in {stack.status} state and can not be updated.")
+        self.store.check(stack, UPDATABLE)
 
     def delete_stack(self, region: str, name: str, retain: list[str] | None = None) -> None:
         try:
@@ -213,6 +204,7 @@ class Engine:
                 stack.status, stack.deleted = "DELETE_COMPLETE", now()
                 return
             if stack.status.endswith("_IN_PROGRESS"):
+                # The ValidationError users report from DeleteStack during an update (wording not verified against AWS).
                 raise ValidationError(f"Stack [{stack.name}] cannot be deleted while in status {stack.status}")
             stack.status = "DELETE_IN_PROGRESS"
         self.background(lambda: self.run_delete(stack, retain=keep))
@@ -401,8 +393,7 @@ class Engine:
         try:
             assert res.physical_id is not None
             provider = provider_for(res.type)
-            if not res.type.startswith("Custom::") and res.type != "AWS::CloudFormation::CustomResource":
-                provider.check_in_place(res.props, props)
+            provider.check_in_place(res.props, props)
             physical, attrs = provider.update(p, res.physical_id, res.props, props, res.attrs)
         except Exception as error:
             reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)
@@ -462,7 +453,7 @@ class Engine:
         """Deletes these resources of the stack in reverse dependency order, in parallel where the graph allows; as in
         CloudFormation, what a resource that failed to delete depends on stays. retain: skipped (DELETE_SKIPPED)."""
         targets = [k for k in logical_ids if k in stack.resources]
-        graph = _dependencies(specs)
+        graph = tpl.dependencies(specs, strict=False)
         waits = reverse({k: graph.get(k, set()) & set(targets) for k in targets})
         keep = retain or set()
 
@@ -644,19 +635,6 @@ class Engine:
 
 def _outputs(stack: Stack) -> dict[str, str]:
     return {f"Outputs.{o['OutputKey']}": o["OutputValue"] for o in stack.outputs}
-
-
-def _dependencies(specs: dict[str, Any]) -> dict[str, set[str]]:
-    """The dependency graph of a stored template, leniently (a DependsOn on a resource never created is ignored)."""
-    ids = set(specs)
-    graph: dict[str, set[str]] = {}
-    for logical_id, res in specs.items():
-        if not isinstance(res, dict):
-            continue
-        depends = res.get("DependsOn", [])
-        explicit = {d for d in ([depends] if isinstance(depends, str) else depends) if d in ids}
-        graph[logical_id] = (tpl.references([res.get("Properties", {}), res.get("Metadata", {})], ids) | explicit) - {logical_id}
-    return graph
 
 
 def _describe(error: BaseException) -> str:

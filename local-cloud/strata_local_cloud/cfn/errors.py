@@ -42,5 +42,14 @@ class ResourceFailure(Exception):
         self.physical = physical
 
 
+class ResourceError(Exception):
+    """The engine's record of one resource that failed (or was cancelled because another failed): the stack's
+    status reason names it."""
+
+    def __init__(self, logical_id: str, reason: str, cancelled: bool = False) -> None:
+        super().__init__(reason)
+        self.logical_id, self.reason, self.cancelled = logical_id, reason, cancelled
+
+
 class Unsupported(ResourceFailure):
     """A resource type or property the local cloud cannot create: the deploy fails, nothing is skipped."""

@@ -13,13 +13,11 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .context import ACCOUNT
 from .errors import AlreadyExists, ChangeSetNotFound, ValidationError
-
-ACCOUNT = "123456789012"
 
 
 def now() -> dt.datetime:
@@ -169,12 +167,15 @@ class Store:
             if self.stacks.get(stack.id) is stack:
                 del self.stacks[stack.id]
 
-    def begin(self, stack: Stack, status: str, allowed: frozenset[str] | Callable[[Stack], bool]) -> None:
+    def check(self, stack: Stack, allowed: frozenset[str]) -> None:
+        """Refuses an operation on a stack that is not in one of the allowed states."""
+        if stack.status not in allowed:
+            raise ValidationError(f"Stack:{stack.id} is in {stack.status} state and can not be updated.")
+
+    def begin(self, stack: Stack, status: str, allowed: frozenset[str]) -> None:
         """Starts an operation on the stack: the status moves to `status` only if the stack is in an allowed state."""
         with self.lock:
-            ok = allowed(stack) if callable(allowed) else stack.status in allowed
-            if not ok:
-                raise ValidationError(f"Stack:{stack.id} is in {stack.status} state and can not be updated.")
+            self.check(stack, allowed)
             stack.status = status
 
     # ------------------------------------------------------------ events

@@ -451,18 +451,24 @@ def references(node: Any, resources: set[str]) -> set[str]:
     return found
 
 
-def dependencies(resources: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+def dependencies(resources: dict[str, dict[str, Any]], strict: bool = True) -> dict[str, set[str]]:
+    """Each resource's dependencies among `resources`. strict (a template being deployed): a DependsOn on a resource
+    that is not there is a template error; otherwise (a stored template, some of whose resources never existed) it is
+    ignored."""
     ids = set(resources)
     deps: dict[str, set[str]] = {}
     for logical_id, res in resources.items():
+        if not isinstance(res, dict):
+            continue
         # A Ref or GetAtt anywhere in the resource orders it, Metadata included (AWS::CloudFormation::Init refers to other
         # resources there); cfn-lint's dependency graph (cfnlint/graph.py, E3004) reads the whole resource the same way.
         d = references([res.get("Properties", {}), res.get("Metadata", {})], ids)
         depends = res.get("DependsOn", [])
         for target in [depends] if isinstance(depends, str) else depends:
-            if target not in ids:
+            if target in ids:
+                d.add(target)
+            elif strict:
                 raise ValidationError(f"Template format error: Unresolved resource dependencies [{target}] in the Resources block of the template")
-            d.add(target)
         deps[logical_id] = d - {logical_id}
     return deps
 

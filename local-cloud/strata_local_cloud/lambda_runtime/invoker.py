@@ -8,7 +8,6 @@ engine waits for that one answer (up to ServiceTimeout) before anything that dep
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cfn.errors import ResourceFailure
+from ..workdir import die_with_parent
 
 LOG = logging.getLogger("strata.lambda")
 RUNNER = Path(__file__).with_name("runner.cjs")
@@ -33,16 +33,6 @@ RUNNER = Path(__file__).with_name("runner.cjs")
 
 class CustomResourceFailure(ResourceFailure):
     """The function answered FAILED (with the physical ID it answered, if any)."""
-
-
-def _die_with_parent() -> None:
-    """Linux: the function process is killed when the thread that started it ends (the engine waits for it on that
-    thread), so a local cloud killed by any signal leaves no function running."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _strings(value: Any) -> Any:
@@ -139,7 +129,7 @@ class Invoker:
         started = time.monotonic()
         proc = subprocess.Popen(["node", *preload, str(RUNNER), str(code), props["Handler"], str(timeout * 1000), function["arn"],
                                  str(props.get("MemorySize", 128))], cwd=code, env=env, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         out: dict[str, bytes] = {}
 
         def communicate() -> None:

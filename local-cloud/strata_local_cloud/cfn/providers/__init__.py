@@ -41,7 +41,9 @@ class Provider:
     def update(self, p: Provision, physical: str, old: dict[str, Any], new: dict[str, Any], attrs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if self.upsert:
             return self.create_named(p, physical, new)
-        raise Unsupported(f"the local cloud cannot update {sorted(changed(old, new))} of {self.type} in place")
+        # check_in_place refused every change this provider does not list, so only a provider that lists
+        # properties in in_place without applying them in an update() of its own gets here.
+        raise NotImplementedError(f"{self.type} lists {sorted(self.in_place)} in in_place but has no update()")
 
     def create_named(self, p: Provision, physical: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return self.create(p, p.logical_id or "", props)

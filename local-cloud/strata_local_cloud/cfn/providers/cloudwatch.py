@@ -26,7 +26,7 @@ class Alarm(Provider):
             "DatapointsToAlarm": int(props["DatapointsToAlarm"]) if "DatapointsToAlarm" in props else None,
             "Threshold": float(props["Threshold"]) if "Threshold" in props else None, "ComparisonOperator": props["ComparisonOperator"],
             "TreatMissingData": props.get("TreatMissingData"), "Metrics": props.get("Metrics"), "Tags": p.tags(props.get("Tags")) or None}))
-        arn = f"arn:aws:cloudwatch:{p.region}:123456789012:alarm:{physical}"
+        arn = f"arn:aws:cloudwatch:{p.region}:{p.account}:alarm:{physical}"
         return physical, {"Arn": arn}
 
     def delete(self, p, physical, props, attrs):

@@ -35,6 +35,10 @@ def _request(p: Provision, kind: str, props, physical=None, old=None):
 class CustomResource(Provider):
     type = "AWS::CloudFormation::CustomResource"
 
+    def check_in_place(self, old, new):
+        """Custom resources have no schema: CloudFormation sends every change to the function as Update."""
+        return None
+
     def create(self, p, logical_id, props):
         return _request(p, "Create", props)
 

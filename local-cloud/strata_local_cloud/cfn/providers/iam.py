@@ -69,11 +69,6 @@ class RolePolicy(Provider):
         p.client("iam").put_role_policy(RoleName=props["RoleName"], PolicyName=props["PolicyName"], PolicyDocument=_doc(props["PolicyDocument"]))
         return f"{props['PolicyName']}|{props['RoleName']}", {}
 
-    def update(self, p, physical, old, new, attrs):
-        if old.get("RoleName") != new.get("RoleName") or old.get("PolicyName") != new.get("PolicyName"):
-            self.delete(p, physical, old, attrs)
-        return self.create(p, p.logical_id or "", new)
-
     def delete(self, p, physical, props, attrs):
         p.client("iam").delete_role_policy(RoleName=props["RoleName"], PolicyName=props["PolicyName"])
 

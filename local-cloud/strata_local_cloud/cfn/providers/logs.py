@@ -21,7 +21,7 @@ class LogGroup(Provider):
         return name, {"Arn": self.arn(p, name)}
 
     def arn(self, p, name):
-        return f"arn:aws:logs:{p.region}:123456789012:log-group:{name}:*"
+        return f"arn:aws:logs:{p.region}:{p.account}:log-group:{name}:*"
 
     def update(self, p, physical, old, new, attrs):
         diff = changed(old, new)

@@ -180,7 +180,7 @@ class EventSubscription(Provider):
             for source in set(new.get("SourceIds") or []) - set(old.get("SourceIds") or []):
                 rds.add_source_identifier_to_subscription(SubscriptionName=physical, SourceIdentifier=source)
         if "Tags" in diff:
-            arn = f"arn:aws:rds:{p.region}:123456789012:es:{physical}"
+            arn = f"arn:aws:rds:{p.region}:{p.account}:es:{physical}"
             rds.add_tags_to_resource(ResourceName=arn, Tags=_tags(p, new) or [])
         return physical, attrs
 
