@@ -72,10 +72,10 @@ def test_update_replace_policy_retain_keeps_the_replaced_resource(aws, deploy):
 def test_an_unsupported_type_fails_the_deploy_and_rolls_back_what_was_created(aws, deploy):
     name, cf = f"b-{uid()}", aws("cloudformation")
     template = json.loads(json.dumps(BUCKET_STACK))
-    template["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Bucket"}
+    template["Resources"]["Odd"] = {"Type": "AWS::SQS::Queue", "DependsOn": "Bucket"}
     stack = deploy(f"s-{name}", template, {"Name": name})
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert any("AWS::Foo::Bar is not supported by the local cloud" in r for r in reasons(cf, f"s-{name}"))
+    assert any("AWS::SQS::Queue is not supported by the local cloud" in r for r in reasons(cf, f"s-{name}"))
     assert name not in {b["Name"] for b in aws("s3").list_buckets()["Buckets"]}
 
 
@@ -83,7 +83,7 @@ def test_a_failed_update_rolls_back_to_the_previous_state(aws, deploy):
     name, _cf = f"b-{uid()}", aws("cloudformation")
     deploy(f"s-{name}", BUCKET_STACK, {"Name": name})
     broken = json.loads(json.dumps(BUCKET_STACK))
-    broken["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Logs"}
+    broken["Resources"]["Odd"] = {"Type": "AWS::SQS::Queue", "DependsOn": "Logs"}
     stack = deploy(f"s-{name}", broken, {"Name": name, "Retention": "30"})
     assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
     assert aws("logs").describe_log_groups(logGroupNamePrefix=f"/t/{name}")["logGroups"][0]["retentionInDays"] == 7
@@ -219,7 +219,7 @@ def _named_log_group(policy: str) -> dict:
 
 def _failing(template: dict) -> dict:
     broken = json.loads(json.dumps(template))
-    broken["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Logs"}
+    broken["Resources"]["Odd"] = {"Type": "AWS::SQS::Queue", "DependsOn": "Logs"}
     return broken
 
 
@@ -237,9 +237,9 @@ def test_retain_keeps_a_resource_whose_create_rolled_back_and_its_name_blocks_th
     cf.delete_stack(StackName=stack["StackId"])
     wait(cf, stack["StackId"])
 
-    retry = deploy(f"s-{name}", _named_log_group("Retain"), {"Name": name})
-    assert retry["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert any("already exists" in r for r in reasons(cf, retry["StackId"]))
+    # Pre-deployment validation finds the retained name: the change set fails before anything is created.
+    with pytest.raises(AssertionError, match=r"AWS::EarlyValidation::ResourceExistenceCheck"):
+        deploy(f"s-{name}", _named_log_group("Retain"), {"Name": name})
 
 
 def test_retain_except_on_create_deletes_on_that_rollback_and_retains_on_a_later_delete(aws, deploy):
@@ -349,7 +349,7 @@ def test_a_nested_stack_rolled_back_with_the_create_that_made_it_deletes_its_ret
     parent = {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
         "TemplateURL": f"https://s3.us-east-1.amazonaws.com/templates-for-tests/{key}", "Parameters": {"Name": name}}}}}
     if fails:
-        parent["Resources"]["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Child"}
+        parent["Resources"]["Odd"] = {"Type": "AWS::SQS::Queue", "DependsOn": "Child"}
     stack = deploy(f"p-{name}", parent)
     assert stack["StackStatus"] == ("ROLLBACK_COMPLETE" if fails else "CREATE_COMPLETE")
     if not fails:

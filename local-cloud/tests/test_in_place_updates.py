@@ -56,8 +56,16 @@ def _assume(service: str) -> dict[str, Any]:
 
 
 def _bucket_policy(bucket: str, sid: str) -> dict[str, Any]:
+    """TLS only, and the writes CloudTrail and Config check for when the trail and the delivery channel are created
+    (the local cloud refuses them otherwise, as AWS does)."""
+    deliver = [{"Effect": "Allow", "Principal": {"Service": s}, "Action": "s3:GetBucketAcl", "Resource": f"arn:aws:s3:::{bucket}"}
+               for s in ("cloudtrail.amazonaws.com", "config.amazonaws.com")]
+    deliver += [{"Effect": "Allow", "Principal": {"Service": s}, "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/*",
+                 "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
+                for s in ("cloudtrail.amazonaws.com", "config.amazonaws.com")]
     return {"Version": "2012-10-17", "Statement": [{"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            *deliver]}
 
 
 def template(after: bool, code: dict[str, str]) -> dict[str, Any]:
@@ -153,12 +161,12 @@ def template(after: bool, code: dict[str, str]) -> dict[str, Any]:
         "ConfigRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": _assume("config.amazonaws.com")}},
         "Recorder": {"Type": "AWS::Config::ConfigurationRecorder", "Properties": {"RoleARN": _att("ConfigRole", "Arn"), "RecordingGroup": {
             "AllSupported": True, "IncludeGlobalResourceTypes": v(False, True)}}},
-        "Channel": {"Type": "AWS::Config::DeliveryChannel", "DependsOn": "Recorder", "Properties": {"S3BucketName": _ref("Bucket"),
+        "Channel": {"Type": "AWS::Config::DeliveryChannel", "DependsOn": ["Recorder", "BucketPolicy"], "Properties": {"S3BucketName": _ref("Bucket"),
                     "ConfigSnapshotDeliveryProperties": {"DeliveryFrequency": v("TwentyFour_Hours", "Twelve_Hours")}}},
         "Rule": {"Type": "AWS::Config::ConfigRule", "DependsOn": "Channel", "Properties": {"Description": v("a", "b"), "Source": {
             "Owner": "AWS", "SourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}}},
         # WAF
-        "WebAcl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Description": v("a", "b"),
+        "WebAcl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}}, "Description": v("web one", "web two"),
                                                                 "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True,
                                                                                      "MetricName": "inplace"}}},
         "WafLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": f"aws-waf-logs-inplace-{UID}"}},
@@ -255,7 +263,7 @@ BEFORE: dict[str, Any] = {
     "AWS::Logs::LogGroup": 7, "AWS::Logs::MetricFilter": "ERROR", "AWS::CloudWatch::Alarm": 1.0, "AWS::SNS::Topic": "a",
     "AWS::SNS::Subscription": "false", "AWS::SNS::TopicPolicy": "a", "AWS::S3::Bucket": "Enabled", "AWS::S3::BucketPolicy": "a",
     "AWS::CloudTrail::Trail": False, "AWS::Config::ConfigurationRecorder": False, "AWS::Config::DeliveryChannel": "TwentyFour_Hours",
-    "AWS::Config::ConfigRule": "a", "AWS::WAFv2::WebACL": "a", "AWS::WAFv2::LoggingConfiguration": False, "AWS::RDS::DBSubnetGroup": "a",
+    "AWS::Config::ConfigRule": "a", "AWS::WAFv2::WebACL": "web one", "AWS::WAFv2::LoggingConfiguration": False, "AWS::RDS::DBSubnetGroup": "a",
     "AWS::RDS::DBParameterGroup": "100", "AWS::RDS::EventSubscription": True, "AWS::Lambda::Function": 3,
 }
 AFTER: dict[str, Any] = {
@@ -268,7 +276,7 @@ AFTER: dict[str, Any] = {
     "AWS::IAM::Role": "b", "AWS::IAM::RolePolicy": "s3:PutObject", "AWS::KMS::Key": "b", "AWS::Logs::LogGroup": 14, "AWS::Logs::MetricFilter": "FATAL",
     "AWS::CloudWatch::Alarm": 2.0, "AWS::SNS::Topic": "b", "AWS::SNS::Subscription": "true", "AWS::SNS::TopicPolicy": "b",
     "AWS::S3::Bucket": "Suspended", "AWS::S3::BucketPolicy": "b", "AWS::Config::DeliveryChannel": "Twelve_Hours", "AWS::Config::ConfigRule": "b",
-    "AWS::WAFv2::WebACL": "b", "AWS::RDS::DBSubnetGroup": "b", "AWS::RDS::DBParameterGroup": "200", "AWS::Lambda::Function": 5,
+    "AWS::WAFv2::WebACL": "web two", "AWS::RDS::DBSubnetGroup": "b", "AWS::RDS::DBParameterGroup": "200", "AWS::Lambda::Function": 5,
 }
 
 

@@ -228,7 +228,7 @@ def test_nested_stacks_end_update_rollback_complete_when_their_parent_update_rol
         resources: dict[str, Any] = {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
             "TemplateURL": child, "Parameters": {"Name": f"/nrb/{name}", "Days": days}}}}
         if broken:
-            resources["Odd"] = {"Type": "AWS::Foo::Bar", "DependsOn": "Child"}
+            resources["Odd"] = {"Type": "AWS::SQS::Queue", "DependsOn": "Child"}
         return {"Resources": resources}
 
     def child_status() -> str:
@@ -249,7 +249,7 @@ def test_nested_stacks_end_update_rollback_complete_when_their_parent_update_rol
 
 def test_a_nested_stack_that_fails_its_create_is_deleted_by_its_parents_rollback(aws, deploy):
     cf, name = aws("cloudformation"), f"nfail-{uid()}"
-    child = _child(aws, {"Resources": {"Odd": {"Type": "AWS::Foo::Bar"}}})
+    child = _child(aws, {"Resources": {"Odd": {"Type": "AWS::SQS::Queue"}}})
     stack = deploy(name, {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": child}}}})
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     nested = [s for s in cf.list_stacks()["StackSummaries"] if s.get("ParentId") == stack["StackId"]]

@@ -9,10 +9,16 @@ from typing import Any
 
 from moto.core.responses import BaseResponse
 
+from ..rules import rule
 from . import protocol
 from .engine import Engine
 from .errors import CloudFormationError, ValidationError
 from .store import ChangeSet, Request, Stack, now
+
+UNIMPLEMENTED = rule("loud-unimplemented-api", "loud", "*", "a CloudFormation action the local cloud does not implement: InvalidAction naming it",
+                     "the local cloud's own rule (local-cloud/README.md)")
+TERMINATION = rule("stack-termination-protection", "protection", "*", "deleting a stack with termination protection on",
+                   "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html")
 
 LOG = logging.getLogger("strata.cfn.api")
 MODEL = protocol.service_model("cloudformation")
@@ -24,7 +30,8 @@ def _request(args: dict[str, Any]) -> Request:
     for p in args.get("Parameters", []):
         params[p["ParameterKey"]] = None if p.get("UsePreviousValue") else p.get("ParameterValue", "")
     return Request(body=args.get("TemplateBody", ""), params=params, tags=args.get("Tags", []), capabilities=args.get("Capabilities", []),
-                   disable_rollback=bool(args.get("DisableRollback", False)), notification_arns=args.get("NotificationARNs", []))
+                   disable_rollback=bool(args.get("DisableRollback", False)), notification_arns=args.get("NotificationARNs", []),
+                   disable_validation=bool(args.get("DisableValidation", False)))
 
 
 class CloudFormationApi(BaseResponse):
@@ -250,6 +257,14 @@ class CloudFormationApi(BaseResponse):
                     c.stack_id == stack.id for c in self.engine.store.change_sets.values()):
                 stack.status, stack.deleted = "DELETE_COMPLETE", now()
         return {}
+
+    def do_DescribeEvents(self, args):
+        """The events of a change set's creation: pre-deployment validation's findings (only those are kept)."""
+        if not args.get("ChangeSetName"):
+            raise ValidationError("The local cloud's DescribeEvents answers for a change set (ChangeSetName) only")
+        cs = self.engine.store.change_set(args["ChangeSetName"], args.get("StackName"), self.region)
+        return {"OperationEvents": [{"EventId": f"{cs.id}-{i}", "StackId": cs.stack_id, "Timestamp": cs.created, **e}
+                                    for i, e in enumerate(cs.validation_events)]}
 
     def do_ListChangeSets(self, args):
         stack = self.engine.store.find(args["StackName"], self.region)

@@ -28,15 +28,37 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ..rules import ALL_TYPES, rule
+from . import preflight
 from . import template as tpl
 from .context import ACCOUNT, Provision, Services, StackInfo
-from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, ValidationError
+from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, Unsupported, ValidationError
 from .executor import Run, reverse, run_graph
 from .plan import bind, has_unknown, plan, same
 from .policy import Why, effective_policy
-from .providers import provider_for
+from .providers import Tracked, provider_for
 from .replacement import requires_replacement
 from .store import UPDATABLE, ChangeSet, Request, Resource, Stack, Store, now, stack_arn
+from .validation import is_known, is_validated, resource_reason, violations
+
+UNRECOGNIZED_TYPE = rule("template-unrecognized-type", "schema", ALL_TYPES, "a resource type the registry does not know",
+                         "CloudFormation's template validation: \"Template format error: Unrecognized resource types: [...]\"")
+NO_OP_UPDATE = rule("no-op-update", "updates", ALL_TYPES, "an update or change set that changes nothing",
+                    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html; UpdateStack's "
+                    "\"No updates are to be performed.\"")
+CUSTOM_NAME_REPLACEMENT = rule(
+    "custom-name-replacement", "updates", ALL_TYPES, "an update that replaces a resource while keeping its custom name",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html (\"If you specify a name, "
+    "you cannot perform updates that require replacement of this resource\")")
+UNSUPPORTED_TYPE = rule("loud-unsupported-type", "loud", ALL_TYPES, "a type the local cloud has no provider for: the create fails naming it",
+                        "the local cloud's own rule (local-cloud/README.md): nothing is skipped")
+UNAPPLIED_PROPERTY = rule("loud-unapplied-property", "loud", ALL_TYPES,
+                          "a property the provider's create does not apply: the create fails naming it, never succeeds without it",
+                          "the local cloud's own rule (local-cloud/README.md)")
+UNAPPLIED_UPDATE = rule("loud-unapplied-update", "loud", ALL_TYPES,
+                        "an in-place change to a property the provider's update does not apply: the update fails naming it",
+                        "the local cloud's own rule (local-cloud/README.md); CloudFormation updates every property the schema "
+                        "does not mark create-only in place")
 
 LOG = logging.getLogger("strata.cfn")
 
@@ -95,6 +117,10 @@ class Engine:
                 raise ValidationError(f"Template format error: [/Resources/{logical_id}] Every Resources object must contain a Type member.")
             if res.get("Condition") and res["Condition"] not in ctx.conditions:
                 raise ValidationError(f"Template format error: Unresolved dependencies [{res['Condition']}] in the Conditions block (resource {logical_id})")
+        unknown = sorted({str(r["Type"]) for r in template["Resources"].values() if not is_known(str(r["Type"]))})
+        if unknown:
+            # CloudFormation's template validation: "Template format error: Unrecognized resource types: [...]"
+            raise ValidationError(f"Template format error: Unrecognized resource types: [{', '.join(unknown)}]")
         tpl.creation_order(self.active(template, ctx))  # a circular dependency is refused before anything starts
         return template, params, ctx
 
@@ -145,11 +171,24 @@ class Engine:
             raise ValidationError(f"{key} must be a string after transforms, got {value!r}")
         return value
 
+    def preflight(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> list[preflight.Finding]:
+        """Pre-deployment validation of an operation that takes `stack` to `template` (preflight.py)."""
+        if request.disable_validation:
+            return []
+        changes = plan(stack, self.active(template, ctx), ctx, lambda r: effective_policy(r, "remove"))
+        return preflight.findings(changes, self.provision(stack, stack.region))
+
+    def refuse_invalid(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> None:
+        found = self.preflight(stack, template, ctx, request)
+        if found:
+            raise ValidationError(preflight.refusal(found))
+
     # ------------------------------------------------------------ API: stacks
     def create_stack(self, region: str, name: str, request: Request) -> str:
         stack, _ = self.store.claim(region, name, "CREATE_IN_PROGRESS")
         try:
             template, params, ctx = self.prepare(stack.id, name, region, request, {})
+            self.refuse_invalid(stack, template, ctx, request)
         except BaseException:
             self.store.release(stack)  # a request that fails validation creates no stack
             raise
@@ -166,6 +205,7 @@ class Engine:
         template, params, ctx = self.prepare(stack.id, stack.name, region, request, stack.params)
         if template == stack.template and params == stack.params and request.tags == stack.tags:
             raise ValidationError("No updates are to be performed.")
+        self.refuse_invalid(stack, template, ctx, request)
         self.store.begin(stack, "UPDATE_IN_PROGRESS", UPDATABLE)  # a concurrent update that got here first wins
         self.background(lambda: self.run_update(stack, request, template, params, ctx))
         return stack.id
@@ -271,7 +311,18 @@ class Engine:
         try:
             res.props = ctx.resolve(spec.get("Properties", {}) or {})
             self.store.set_resource_status(stack, res, "CREATE_IN_PROGRESS")
-            physical, attrs = provider_for(res.type).create(p, logical_id, res.props)
+            provider = provider_for(res.type)
+            self.check_resource(logical_id, res.type, res.props)
+            name = res.props.get(provider.name_property) if provider.name_property else None
+            if isinstance(name, str) and provider.exists(p, name):
+                # The handler reads before it creates: a name taken since the pre-deployment check is refused too.
+                raise ResourceFailure(preflight.already_exists(res.type, name))
+            tracked = Tracked(res.props)
+            physical, attrs = provider.create(p, logical_id, tracked)
+            unread = [k for k in tracked.unread() if k not in provider.applied_later]
+            if unread and is_validated(res.type):
+                raise Unsupported(f"the local cloud does not apply {unread} of {res.type} (CloudFormation does): "
+                                  "add it to the provider's create rather than creating the resource without it", physical=physical)
         except Exception as error:
             reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)
             with self.store.lock:
@@ -288,6 +339,24 @@ class Engine:
             raise ResourceError(logical_id, "Resource creation cancelled", cancelled=True)
         self.store.set_resource_status(stack, res, "CREATE_COMPLETE")
         return res
+
+    def check_custom_name(self, stack: Stack, current: Resource, props: dict[str, Any]) -> None:
+        """CloudFormation creates the replacement before it deletes the old resource, so a replacement that keeps a
+        custom name fails: "CloudFormation cannot update a stack when a custom-named resource requires replacing.
+        Rename <name> and update the stack again." (the UPDATE_FAILED reason AWS gives)."""
+        key = provider_for(current.type).name_property
+        name = props.get(key) if key else None
+        if key and name is not None and name == current.props.get(key):
+            reason = (f"CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename {name} "
+                      "and update the stack again.")
+            self.store.set_resource_status(stack, current, "UPDATE_FAILED", reason)
+            raise ResourceError(current.logical_id, reason)
+
+    def check_resource(self, logical_id: str, resource_type: str, props: dict[str, Any]) -> None:
+        """The resource handler's own schema check of the resolved properties (validation.py)."""
+        found = violations(resource_type, props)
+        if found:
+            raise ResourceFailure(resource_reason(logical_id, found))
 
     def finish_outputs(self, stack: Stack, ctx: tpl.Context) -> None:
         bind(stack, ctx)
@@ -349,6 +418,7 @@ class Engine:
                 if current.type == spec["Type"] and same(props, current.props):
                     return True
                 if current.type != spec["Type"] or requires_replacement(spec["Type"], current.props, props):
+                    self.check_custom_name(stack, current, props)
                     with lock, self.store.lock:
                         replaced[logical_id] = current
                         del stack.resources[logical_id]
@@ -393,6 +463,7 @@ class Engine:
         try:
             assert res.physical_id is not None
             provider = provider_for(res.type)
+            self.check_resource(res.logical_id, res.type, props)
             provider.check_in_place(res.props, props)
             physical, attrs = provider.update(p, res.physical_id, res.props, props, res.attrs)
         except Exception as error:
@@ -513,6 +584,7 @@ class Engine:
         stack = Stack(id=stack_id, name=name, region=parent.region, status="CREATE_IN_PROGRESS", body=body, template=template,
                       params=resolved, tags=parent.tags, capabilities=parent.capabilities, parent_id=parent.id,
                       root_id=parent.root_id or parent.id, disable_rollback=parent.disable_rollback, description=template.get("Description"))
+        self.refuse_nested(stack, template, ctx, request)
         with self.store.lock:
             self.store.stacks[stack_id] = stack
         if not self.run_create(stack, ctx):
@@ -524,9 +596,17 @@ class Engine:
         stack = self.store.stacks[stack_id]
         request = Request(body=body, params=dict(params), tags=tags, capabilities=stack.capabilities)
         template, resolved, ctx = self.prepare(stack.id, stack.name, stack.region, request, stack.params)
+        if not rolling_back:
+            self.refuse_nested(stack, template, ctx, request)
         if not self.run_update(stack, request, template, resolved, ctx, rolling_back=rolling_back):
             raise ResourceFailure(f"Embedded stack {stack.id} was not successfully updated: {stack.failure or stack.status}")
         return _outputs(stack)
+
+    def refuse_nested(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> None:
+        """A nested stack's own CreateStack/UpdateStack runs pre-deployment validation; a refusal fails its resource."""
+        found = self.preflight(stack, template, ctx, request)
+        if found:
+            raise ResourceFailure(preflight.refusal(found))
 
     def delete_nested(self, stack_id: str, rolling_back: bool) -> None:
         stack = self.store.stacks.get(stack_id)
@@ -559,11 +639,15 @@ class Engine:
                            stack_name=stack_name, kind=kind, request=request, params=params, include_nested=include_nested,
                            description=description, root_id=None)
             cs.changes = self.describe_plan(stack, template, ctx, cs if include_nested else None)
+            found = self.preflight(stack, template, ctx, request)
         except BaseException:
             if claimed:
                 self.store.release(stack)
             raise
-        if not cs.changes and kind == "UPDATE" and request.tags == stack.tags and params == stack.params:
+        if found:
+            cs.status, cs.execution_status, cs.reason = "FAILED", "UNAVAILABLE", preflight.reason(found)
+            cs.validation_events = [f.event() for f in found]
+        elif not cs.changes and kind == "UPDATE" and request.tags == stack.tags and params == stack.params:
             cs.status, cs.execution_status = "FAILED", "UNAVAILABLE"
             cs.reason = "The submitted information didn't contain changes. Submit different information to create a change set."
         with self.store.lock:

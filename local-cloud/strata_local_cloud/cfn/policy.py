@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..rules import ALL_TYPES, rule
 from .store import Resource
+
+_POLICIES = ("https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html, "
+             "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatereplacepolicy.html")
+RETAIN = rule("deletion-policy-retain", "protection", ALL_TYPES,
+              "Retain keeps the resource on stack delete and on the rollback of the create that made it; its name then stays taken", _POLICIES)
+RETAIN_EXCEPT_ON_CREATE = rule("deletion-policy-retain-except-on-create", "protection", ALL_TYPES,
+                               "RetainExceptOnCreate deletes the resource on the rollback of the create that made it, keeps it otherwise", _POLICIES)
+UPDATE_REPLACE = rule("update-replace-policy", "protection", ALL_TYPES,
+                      "UpdateReplacePolicy Retain keeps the old resource a replacement supersedes (Delete removes it)", _POLICIES)
+
 
 # Why CloudFormation takes a resource out of a stack.
 Why = Literal["remove", "replace", "rollback", "supersede"]

@@ -49,6 +49,7 @@ class Request:
     disable_rollback: bool = False
     notification_arns: list[str] = field(default_factory=list)
     description: str | None = None
+    disable_validation: bool = False  # DisableValidation: skip pre-deployment validation
 
 
 @dataclass
@@ -98,6 +99,7 @@ class ChangeSet:
     root_id: str | None = None
     include_nested: bool = False
     description: str | None = None
+    validation_events: list[dict[str, Any]] = field(default_factory=list)  # pre-deployment validation's findings (DescribeEvents)
 
 
 def stack_arn(region: str, name: str) -> str:

@@ -16,7 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules import ALL_TYPES
+from ..rules import rule as declare
 from .errors import ValidationError
+
+NULL_VALUE = declare("template-null", "schema", ALL_TYPES, "a null value anywhere in a template",
+                  "CloudFormation's template validation: \"Template format error: [/Resources/X/Properties/Y] 'null' values are not allowed in templates\"")
 
 NO_VALUE = object()
 

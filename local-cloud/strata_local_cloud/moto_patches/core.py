@@ -10,6 +10,7 @@ answers are unchanged.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -47,3 +48,19 @@ def install(plane: DataPlane) -> None:
             module.get_service_model = service_model  # type: ignore[attr-defined]
         if hasattr(module, "get_pagination_model"):
             module.get_pagination_model = pagination_model  # type: ignore[attr-defined]
+
+
+def guard(owner: type, name: str, check: Callable[..., None]) -> None:
+    """Runs `check(backend, arguments)` before moto's `owner.name` (arguments by parameter name, defaults
+    applied); the check raises the service's own error to refuse the call, as the service does before it acts."""
+    original = getattr(owner, name)
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        check(self, bound.arguments)
+        return original(self, *args, **kwargs)
+
+    setattr(owner, name, guarded)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..rules import rule
+
+DELETION_PROTECTION = rule(
+    "elbv2-deletion-protection", "protection", ("AWS::ElasticLoadBalancingV2::LoadBalancer",),
+    "deleting a load balancer with deletion_protection.enabled (the stack delete ends DELETE_FAILED)",
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#deletion-protection")
+
 if TYPE_CHECKING:
     from ..dataplane import DataPlane
 

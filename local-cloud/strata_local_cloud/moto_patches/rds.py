@@ -20,6 +20,9 @@ from moto.rds.exceptions import RDSClientError
 from moto.rds.models import RDSBackend
 from moto.rds.responses import RDSResponse
 
+from ..rules import rule
+from .core import guard
+
 if TYPE_CHECKING:
     from ..dataplane import DataPlane
 
@@ -159,15 +162,89 @@ def check_major_upgrade(current: str | None, requested: str | None, allowed: Any
                              "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.")
 
 
+SUBNET_GROUP_AZS = rule(
+    "rds-subnet-group-azs", "service", ("AWS::RDS::DBSubnetGroup",),
+    "a DB subnet group whose subnets are in fewer than two Availability Zones (DBSubnetGroupDoesNotCoverEnoughAZs)",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html (Errors)")
+PARAMETER_GROUP_FAMILY = rule(
+    "rds-parameter-group-family", "service", ("AWS::RDS::DBInstance", "AWS::RDS::DBParameterGroup"),
+    "an instance whose DB parameter group's family is not its engine version's (mysql8.0 group on 8.4)",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html")
+PERFORMANCE_INSIGHTS_CLASS = rule(
+    "rds-performance-insights-class", "service", ("AWS::RDS::DBInstance",),
+    "Performance Insights on a MySQL micro or small instance class",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.Overview.Engines.html")
+STORAGE_SIZE = rule(
+    "rds-storage-size", "service", ("AWS::RDS::DBInstance",),
+    "MySQL general-purpose storage outside 20-65536 GiB, or MaxAllocatedStorage not above AllocatedStorage",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (AllocatedStorage, MaxAllocatedStorage)")
+STORAGE_DECREASE = rule(
+    "rds-storage-decrease", "updates", ("AWS::RDS::DBInstance",),
+    "an update that lowers AllocatedStorage (storage only grows)",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.html "
+    "(\"you can't reduce the amount of storage for a DB instance after storage has been allocated\")")
+MAJOR_UPGRADE = rule(
+    "rds-major-upgrade", "updates", ("AWS::RDS::DBInstance",),
+    "an EngineVersion change to another major version without AllowMajorVersionUpgrade",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html (AllowMajorVersionUpgrade)")
+DELETION_PROTECTION = rule(
+    "rds-deletion-protection", "protection", ("AWS::RDS::DBInstance",),
+    "deleting an instance with DeletionProtection on (moto's own check, kept)",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html#USER_DeleteInstance.DeletionProtection")
+
+# "Performance Insights isn't supported for the following DB instance classes" for RDS for MySQL (the page above).
+_NO_PERFORMANCE_INSIGHTS = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
+
+
+def check_subnet_group(backend: RDSBackend, args: dict[str, Any]) -> None:
+    """"Subnets in the DB subnet group should cover at least two Availability Zones"; the error names the zones."""
+    zones = sorted({getattr(sn, "availability_zone", "") for sn in args.get("subnets") or []})
+    if len(zones) < 2:
+        raise RDSClientError("DBSubnetGroupDoesNotCoverEnoughAZs",
+                             "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: "
+                             f"{', '.join(zones)}. Add subnets to cover at least 2 AZs.")
+
+
+def check_instance(backend: RDSBackend, kw: dict[str, Any]) -> None:
+    engine, version = kw.get("engine"), kw.get("engine_version")
+    family = next((v["family"] for v in catalogue()["versions"] if v["version"] == version), None) if version else None
+    group_name = kw.get("db_parameter_group_name")
+    group = backend.db_parameter_groups.get(group_name) if group_name else None
+    if family and group is not None and group.family != family:
+        raise RDSClientError("InvalidParameterCombination",
+                             f"The parameter group {group_name} with DBParameterGroupFamily {group.family} can't be used for this "
+                             f"instance. Use a parameter group with DBParameterGroupFamily {family}.")
+    if str(kw.get("enable_performance_insights", "")).lower() == "true" and kw.get("db_instance_class") in _NO_PERFORMANCE_INSIGHTS:
+        raise RDSClientError("InvalidParameterCombination", "Performance Insights not supported for this configuration.")
+    storage, storage_type = kw.get("allocated_storage"), kw.get("storage_type") or "gp2"
+    if engine in ("mysql", "mariadb") and storage is not None and storage_type in ("gp2", "gp3") and not 20 <= int(storage) <= 65536:
+        raise RDSClientError("InvalidParameterCombination", f"Invalid storage size for engine name {engine} and storage type {storage_type}: {storage}")
+    ceiling = kw.get("max_allocated_storage")
+    if ceiling is not None and storage is not None and int(ceiling) <= int(storage):
+        raise RDSClientError("InvalidParameterCombination", "Max storage size must be greater than storage size")
+
+
+def check_modify(backend: RDSBackend, identifier: str, kw: dict[str, Any]) -> None:
+    current = backend.describe_db_instances(identifier)[0]
+    storage = kw.get("allocated_storage")
+    if storage is not None and int(storage) < int(current.allocated_storage):
+        # Wording ours (the rule is the documentation's): RDS refuses the decrease with InvalidParameterCombination.
+        raise RDSClientError("InvalidParameterCombination",
+                             f"Invalid storage size for DB instance {identifier}: {storage} GiB is below its allocated "
+                             f"{current.allocated_storage} GiB, and allocated storage can't be reduced.")
+
+
 def _with_rules(create: Any, modify: Any) -> tuple[Any, Any]:
     """Wraps whatever create/modify are installed now (the data plane wraps them too), so no patch is lost."""
 
     def create_db_instance(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
         check_lifecycle(db_kwargs.get("engine"), db_kwargs.get("engine_version"), db_kwargs.get("engine_lifecycle_support"),
                         dt.datetime.now(dt.UTC).date())
+        check_instance(self, db_kwargs)
         return create(self, db_kwargs)
 
     def modify_db_instance(self: RDSBackend, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+        check_modify(self, db_instance_identifier, db_kwargs)
         if db_kwargs.get("engine_version"):
             current = self.describe_db_instances(db_instance_identifier)[0]
             check_major_upgrade(getattr(current, "engine_version", None), db_kwargs["engine_version"],
@@ -277,5 +354,6 @@ def install(plane: DataPlane) -> None:
 
     RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
     RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
+    guard(RDSBackend, "create_subnet_group", check_subnet_group)
     RDSBackend.create_db_instance, RDSBackend.modify_db_instance = _with_rules(  # type: ignore[method-assign]
         RDSBackend.create_db_instance, RDSBackend.modify_db_instance)

@@ -15,7 +15,7 @@ from ..context import Provision
 from ..errors import Unsupported
 from ..replacement import changed, updatable
 
-__all__ = ["Provider", "Provision", "as_bool", "as_int", "changed", "compact", "dropped_tags", "provider_for", "register", "supported_types"]
+__all__ = ["Provider", "Provision", "Tracked", "as_bool", "as_int", "changed", "compact", "dropped_tags", "provider_for", "register", "supported_types"]
 
 
 class Provider:
@@ -25,6 +25,16 @@ class Provider:
     # schema does not mark create-only; a change to one the provider does not list is refused with a clear
     # reason (never applied half-way, never silently ignored). Put-style providers apply the whole schema.
     in_place: frozenset[str] = frozenset()
+    # The property that names the resource when the template sets it (the registry schema's primaryIdentifier or
+    # the name the service keys it by). A create under a name that exists is refused by pre-deployment
+    # validation and by the handler ("Resource of type 'T' with identifier 'N' already exists."); exists() says
+    # whether a resource of this type has that name in the region.
+    name_property: str | None = None
+    # Properties the provider applies outside create() (at delete, say): not read at create, yet not ignored.
+    applied_later: frozenset[str] = frozenset()
+
+    def exists(self, p: Provision, name: str) -> bool:
+        raise NotImplementedError(f"{self.type} names its resources by {self.name_property} but has no exists()")
 
     def updates_in_place(self) -> frozenset[str]:
         return updatable(self.type) if self.upsert else self.in_place
@@ -54,6 +64,55 @@ class Provider:
     def delete_with_snapshot(self, p: Provision, physical: str, props: dict[str, Any], attrs: dict[str, Any]) -> None:
         """DeletionPolicy Snapshot on a type without snapshots deletes, as CloudFormation does."""
         self.delete(p, physical, props, attrs)
+
+
+class Tracked(dict[str, Any]):
+    """The properties a provider's create() is given, remembering which top-level ones it read: a property it never
+    reads is one the local cloud does not apply, and the create fails naming it rather than succeeding without it.
+    Reading every key (items(), keys(), iteration, copying) counts as reading them all."""
+
+    def __init__(self, props: dict[str, Any]) -> None:
+        super().__init__(props)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.read.add(key)
+        return super().__contains__(key)
+
+    def _all(self) -> None:
+        self.read.update(super().keys())
+
+    def keys(self) -> Any:
+        self._all()
+        return super().keys()
+
+    def items(self) -> Any:
+        self._all()
+        return super().items()
+
+    def values(self) -> Any:
+        self._all()
+        return super().values()
+
+    def __iter__(self) -> Any:
+        self._all()
+        return super().__iter__()
+
+    def copy(self) -> dict[str, Any]:
+        self._all()
+        return dict(super().items())
+
+    def unread(self) -> list[str]:
+        return sorted(set(super().keys()) - self.read)
 
 
 _REGISTRY: dict[str, Provider] = {}

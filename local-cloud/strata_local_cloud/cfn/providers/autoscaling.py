@@ -13,6 +13,7 @@ def _group_args(props):
         "MinSize": int(props["MinSize"]), "MaxSize": int(props["MaxSize"]),
         "DesiredCapacity": int(props["DesiredCapacity"]) if "DesiredCapacity" in props else None,
         "VPCZoneIdentifier": ",".join(props["VPCZoneIdentifier"]) if "VPCZoneIdentifier" in props else None,
+        "AvailabilityZones": props.get("AvailabilityZones"),
         "HealthCheckType": props.get("HealthCheckType"),
         "HealthCheckGracePeriod": int(props["HealthCheckGracePeriod"]) if "HealthCheckGracePeriod" in props else None,
         "CapacityRebalance": as_bool(props["CapacityRebalance"]) if "CapacityRebalance" in props else None,
@@ -22,7 +23,7 @@ def _group_args(props):
 @register
 class Group(Provider):
     type = "AWS::AutoScaling::AutoScalingGroup"
-    in_place = frozenset({"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "HealthCheckType",
+    in_place = frozenset({"LaunchTemplate", "MinSize", "MaxSize", "DesiredCapacity", "VPCZoneIdentifier", "AvailabilityZones", "HealthCheckType",
                           "HealthCheckGracePeriod", "CapacityRebalance", "MetricsCollection", "TargetGroupARNs", "Tags"})
 
     def create(self, p, logical_id, props):

@@ -12,6 +12,11 @@ class Trail(Provider):
                           "EnableLogFileValidation", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KMSKeyId",
                           "IsOrganizationTrail", "EventSelectors", "IsLogging", "Tags"})
 
+    name_property = "TrailName"
+
+    def exists(self, p, name):
+        return any(t["Name"] == name for t in p.client("cloudtrail").describe_trails(trailNameList=[name])["trailList"])
+
     def _args(self, name, props):
         return compact({
             "Name": name, "S3BucketName": props["S3BucketName"], "S3KeyPrefix": props.get("S3KeyPrefix"), "SnsTopicName": props.get("SnsTopicName"),

@@ -10,6 +10,11 @@ class Alarm(Provider):
     type = "AWS::CloudWatch::Alarm"
     upsert = True
 
+    name_property = "AlarmName"
+
+    def exists(self, p, name):
+        return bool(p.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"])
+
     def create(self, p, logical_id, props):
         name = props.get("AlarmName") or p.name(255)
         return self.create_named(p, name, props)

@@ -72,6 +72,16 @@ class Rule(Provider):
     type = "AWS::Config::ConfigRule"
     upsert = True
 
+    name_property = "ConfigRuleName"
+
+    def exists(self, p, name):
+        config = p.client("config")
+        try:
+            rules = config.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]
+        except config.exceptions.NoSuchConfigRuleException:
+            return False
+        return any(r["ConfigRuleName"] == name for r in rules)
+
     def create(self, p, logical_id, props):
         return self.create_named(p, props.get("ConfigRuleName") or p.name(128), props)
 

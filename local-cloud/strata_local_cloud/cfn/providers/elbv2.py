@@ -20,6 +20,16 @@ class LoadBalancer(Provider):
     type = "AWS::ElasticLoadBalancingV2::LoadBalancer"
     in_place = frozenset({"LoadBalancerAttributes", "SecurityGroups", "Subnets", "Tags"})
 
+    name_property = "Name"
+
+    def exists(self, p, name):
+        elbv2 = p.client("elbv2")
+        try:
+            elbv2.describe_load_balancers(Names=[name])
+        except elbv2.exceptions.LoadBalancerNotFoundException:
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")
         lb = elb.create_load_balancer(**compact({
@@ -61,6 +71,16 @@ _TG_MODIFY = {"HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPath", "H
 class TargetGroup(Provider):
     type = "AWS::ElasticLoadBalancingV2::TargetGroup"
     in_place = frozenset(_TG_MODIFY | {"TargetGroupAttributes", "Tags"})
+
+    name_property = "Name"
+
+    def exists(self, p, name):
+        elbv2 = p.client("elbv2")
+        try:
+            elbv2.describe_target_groups(Names=[name])
+        except elbv2.exceptions.TargetGroupNotFoundException:
+            return False
+        return True
 
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")

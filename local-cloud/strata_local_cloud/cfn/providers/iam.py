@@ -16,6 +16,16 @@ class Role(Provider):
     type = "AWS::IAM::Role"
     in_place = frozenset({"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "Description", "Tags", "MaxSessionDuration"})
 
+    name_property = "RoleName"
+
+    def exists(self, p, name):
+        iam = p.client("iam")
+        try:
+            iam.get_role(RoleName=name)
+        except iam.exceptions.NoSuchEntityException:
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         iam = p.client("iam")
         name = props.get("RoleName") or p.name(64)
@@ -77,6 +87,16 @@ class RolePolicy(Provider):
 class InstanceProfile(Provider):
     type = "AWS::IAM::InstanceProfile"
     in_place = frozenset({"Roles"})
+
+    name_property = "InstanceProfileName"
+
+    def exists(self, p, name):
+        iam = p.client("iam")
+        try:
+            iam.get_instance_profile(InstanceProfileName=name)
+        except iam.exceptions.NoSuchEntityException:
+            return False
+        return True
 
     def create(self, p, logical_id, props):
         iam = p.client("iam")

@@ -11,6 +11,7 @@ from . import Provider, as_bool, changed, compact, register
 class Key(Provider):
     type = "AWS::KMS::Key"
     in_place = frozenset({"KeyPolicy", "EnableKeyRotation", "Description", "Tags", "PendingWindowInDays"})
+    applied_later = frozenset({"PendingWindowInDays"})  # the waiting period of ScheduleKeyDeletion, at delete
 
     def create(self, p, logical_id, props):
         kms = p.client("kms")
@@ -45,6 +46,12 @@ class Key(Provider):
 class Alias(Provider):
     type = "AWS::KMS::Alias"
     in_place = frozenset({"TargetKeyId"})
+
+    name_property = "AliasName"
+
+    def exists(self, p, name):
+        aliases = p.client("kms").list_aliases()["Aliases"]
+        return any(a["AliasName"] == name for a in aliases)
 
     def create(self, p, logical_id, props):
         p.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])

@@ -25,6 +25,16 @@ class Function(Provider):
     type = "AWS::Lambda::Function"
     in_place = frozenset({"Code", "Architectures", "Tags", *_CONFIG_KEYS})
 
+    name_property = "FunctionName"
+
+    def exists(self, p, name):
+        lam = p.client("lambda")
+        try:
+            lam.get_function(FunctionName=name)
+        except lam.exceptions.ResourceNotFoundException:
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         name = props.get("FunctionName") or p.name(64)
         fn = p.client("lambda").create_function(FunctionName=name, Code=props["Code"], Architectures=props.get("Architectures", ["x86_64"]),

@@ -10,6 +10,12 @@ class LogGroup(Provider):
     type = "AWS::Logs::LogGroup"
     in_place = frozenset({"RetentionInDays", "KmsKeyId", "Tags"})
 
+    name_property = "LogGroupName"
+
+    def exists(self, p, name):
+        groups = p.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return any(g["logGroupName"] == name for g in groups)
+
     def create(self, p, logical_id, props):
         logs = p.client("logs")
         name = props.get("LogGroupName") or p.name(512)

@@ -18,6 +18,16 @@ class SubnetGroup(Provider):
     type = "AWS::RDS::DBSubnetGroup"
     in_place = frozenset({"DBSubnetGroupDescription", "SubnetIds", "Tags"})
 
+    name_property = "DBSubnetGroupName"
+
+    def exists(self, p, name):
+        rds = p.client("rds")
+        try:
+            rds.describe_db_subnet_groups(DBSubnetGroupName=name)
+        except rds.exceptions.DBSubnetGroupNotFoundFault:
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         name = (props.get("DBSubnetGroupName") or p.name(255, lower=True)).lower()
         p.client("rds").create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=props["DBSubnetGroupDescription"],
@@ -41,6 +51,16 @@ def _parameters(values: dict[str, Any]) -> list[dict[str, str]]:
 class ParameterGroup(Provider):
     type = "AWS::RDS::DBParameterGroup"
     in_place = frozenset({"Parameters", "Tags"})
+
+    name_property = "DBParameterGroupName"
+
+    def exists(self, p, name):
+        rds = p.client("rds")
+        try:
+            rds.describe_db_parameter_groups(DBParameterGroupName=name)
+        except rds.exceptions.DBParameterGroupNotFoundFault:
+            return False
+        return True
 
     def create(self, p, logical_id, props):
         rds = p.client("rds")
@@ -125,6 +145,16 @@ class Instance(Provider):
     # ModifyDBInstance takes every property _INSTANCE maps (the rest are create-only, or refused there by name).
     in_place = frozenset(set(_INSTANCE) | {"Tags", "AllowMajorVersionUpgrade", "DeleteAutomatedBackups", "ApplyImmediately"})
 
+    name_property = "DBInstanceIdentifier"
+
+    def exists(self, p, name):
+        rds = p.client("rds")
+        try:
+            rds.describe_db_instances(DBInstanceIdentifier=name)
+        except rds.exceptions.DBInstanceNotFoundFault:
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         name = (props.get("DBInstanceIdentifier") or p.name(63, lower=True)).lower()
         db = p.client("rds").create_db_instance(DBInstanceIdentifier=name, Tags=_tags(p, props) or [], **_instance_args(props))["DBInstance"]
@@ -159,6 +189,16 @@ class Instance(Provider):
 class EventSubscription(Provider):
     type = "AWS::RDS::EventSubscription"
     in_place = frozenset({"SnsTopicArn", "SourceType", "EventCategories", "Enabled", "SourceIds", "Tags"})
+
+    name_property = "SubscriptionName"
+
+    def exists(self, p, name):
+        rds = p.client("rds")
+        try:
+            rds.describe_event_subscriptions(SubscriptionName=name)
+        except rds.exceptions.SubscriptionNotFoundFault:
+            return False
+        return True
 
     def create(self, p, logical_id, props):
         name = props.get("SubscriptionName") or p.name(255)

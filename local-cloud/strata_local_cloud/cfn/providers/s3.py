@@ -40,6 +40,15 @@ class Bucket(Provider):
     in_place = frozenset({"BucketEncryption", "PublicAccessBlockConfiguration", "OwnershipControls", "VersioningConfiguration",
                           "LifecycleConfiguration", "LoggingConfiguration", "Tags"})
 
+    name_property = "BucketName"
+
+    def exists(self, p, name):
+        try:
+            p.client("s3").head_bucket(Bucket=name)
+        except Exception:  # noqa: BLE001 - 404 (or 403 for another account's bucket: not ours to know)
+            return False
+        return True
+
     def create(self, p, logical_id, props):
         s3 = p.client("s3")
         name = props.get("BucketName") or p.name(63, lower=True)

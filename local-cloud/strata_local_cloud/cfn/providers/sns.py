@@ -12,6 +12,12 @@ class Topic(Provider):
     type = "AWS::SNS::Topic"
     in_place = frozenset({"DisplayName", "KmsMasterKeyId", "Tags"})
 
+    name_property = "TopicName"
+
+    def exists(self, p, name):
+        arn = f"arn:aws:sns:{p.region}:{p.account}:{name}"
+        return any(t["TopicArn"] == arn for page in p.client("sns").get_paginator("list_topics").paginate() for t in page["Topics"])
+
     def create(self, p, logical_id, props):
         name = props.get("TopicName") or p.name(256)
         attributes = compact({"DisplayName": props.get("DisplayName"), "KmsMasterKeyId": props.get("KmsMasterKeyId")})
