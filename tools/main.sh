@@ -39,6 +39,7 @@ echo "== deploy: sam deploy --config-env local"
 .venv/bin/python -c "import boto3; boto3.client('s3').create_bucket(Bucket='strata-local-artifacts')"
 if ! .venv/bin/sam deploy --config-env local --no-progressbar >.strata/deploy-local.log 2>&1; then
   tail -40 .strata/deploy-local.log
+  .venv/bin/python tools/summary.py --stack strata-local --why || true
   echo "sam deploy failed; the whole output is in .strata/deploy-local.log" >&2
   exit 1
 fi

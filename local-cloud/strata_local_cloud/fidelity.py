@@ -247,15 +247,18 @@ def types_table() -> str:
     from .cfn.validation import is_known, is_validated
 
     rules = load()
-    rows = ["| Type | Schema validation | Name conflicts | In-place updates (of updatable) | Service, permission, protection and update rules |",
-            "| --- | --- | --- | --: | --- |"]
+    rows = ["| Type | Schema validation | Name conflicts | In-place updates (of updatable) | Service, permission, protection and update rules | "
+            "Updates refused (not applied in place) |",
+            "| --- | --- | --- | --: | --- | --- |"]
     for resource_type in supported_types():
         provider = provider_for(resource_type)
         schema = "yes" if is_validated(resource_type) and is_known(resource_type) else "no schema (custom resource)"
         named = provider.name_property or "-"
         in_place = f"{len(provider.updates_in_place() & updatable(resource_type))} of {len(updatable(resource_type))}" if is_validated(resource_type) else "the function decides"
         ids = [r.id for r in rules.values() if resource_type in r.types]
-        rows.append(f"| `{resource_type}` | {schema} | {named} | {in_place} | {', '.join(ids) or '-'} |")
+        missing = sorted(updatable(resource_type) - provider.updates_in_place()) if is_validated(resource_type) else []
+        refused = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "") if missing else "-"
+        rows.append(f"| `{resource_type}` | {schema} | {named} | {in_place} | {', '.join(ids) or '-'} | {refused} |")
     return "\n".join(rows)
 
 

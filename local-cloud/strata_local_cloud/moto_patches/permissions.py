@@ -47,6 +47,12 @@ CONFIG_RECORDER = rule(
     "https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html, API_PutDeliveryChannel.html "
     "(NoAvailableConfigurationRecorderException)")
 
+ELB_ACCESS_LOGS = rule(
+    "elbv2-access-logs-bucket-policy", "permissions", ("AWS::ElasticLoadBalancingV2::LoadBalancer",),
+    "turning ALB access logs on for a bucket whose policy does not let Elastic Load Balancing write <prefix>/AWSLogs/<account>/",
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html (bucket permissions; "
+    "\"Access Denied for bucket: <bucket>. Please check S3bucket permission\")")
+
 # Every AWS service calls S3 and KMS over TLS, so aws:SecureTransport is true in the requests they make.
 _TLS = {"aws:SecureTransport": "true"}
 
@@ -183,10 +189,35 @@ def _config_rule(backend: Any, args: dict[str, Any]) -> None:
         raise ConfigError("NoAvailableConfigurationRecorderException", "Configuration recorder is not available to put config rule.")
 
 
+# The Elastic Load Balancing account per Region for Regions opened before August 2022, which those Regions' bucket
+# policies may name instead of the log-delivery service principal (the page above, "Regions available before August 2022").
+_ELB_ACCOUNTS = {"us-east-1": "127311923021", "us-east-2": "033677994240", "us-west-1": "027434742980", "us-west-2": "797873946194",
+                 "eu-west-1": "156460612806", "eu-west-2": "652711504416", "eu-central-1": "054676820928"}
+
+
+def _access_logs(backend: Any, args: dict[str, Any]) -> None:
+    from moto.elbv2.exceptions import ELBClientError
+
+    balancer = backend.load_balancers.get(args["arn"])
+    attrs = {**(balancer.attrs if balancer is not None else {}), **(args.get("attrs") or {})}
+    if str(attrs.get("access_logs.s3.enabled", "")).lower() != "true":
+        return
+    bucket, prefix = attrs.get("access_logs.s3.bucket", ""), attrs.get("access_logs.s3.prefix", "")
+    account, region = backend.account_id, backend.region_name
+    key = f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}AWSLogs/{account}/ELBAccessLogTestFile"
+    policy = _bucket_policy(account, bucket)
+    writers = [Principal(service="logdelivery.elasticloadbalancing.amazonaws.com")]
+    if region in _ELB_ACCOUNTS:
+        writers.append(Principal(arn=f"arn:aws:iam::{_ELB_ACCOUNTS[region]}:root", account=_ELB_ACCOUNTS[region]))
+    if policy is None or not any(evaluate(policy, Request(w, "s3:PutObject", key, dict(_TLS))) == "PERMITTED" for w in writers):
+        raise ELBClientError("InvalidConfigurationRequest", f"Access Denied for bucket: {bucket}. Please check S3bucket permission")
+
+
 def install(plane: DataPlane) -> None:
     from moto.awslambda.models import LambdaBackend
     from moto.cloudtrail.models import CloudTrailBackend
     from moto.config.models import ConfigBackend
+    from moto.elbv2.models import ELBv2Backend
     from moto.logs.models import LogsBackend
 
     guard(LambdaBackend, "create_function", _lambda)
@@ -194,4 +225,5 @@ def install(plane: DataPlane) -> None:
     guard(CloudTrailBackend, "create_trail", _trail)
     guard(ConfigBackend, "put_delivery_channel", _delivery_channel)
     guard(ConfigBackend, "put_config_rule", _config_rule)
+    guard(ELBv2Backend, "modify_load_balancer_attributes", _access_logs)
 
