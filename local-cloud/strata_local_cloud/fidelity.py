@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from typing import Any
 import yaml
 
 from .rules import CLASSES, Class, load
+from .stacks import failure_reasons, wait_stack
 
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client for the local cloud
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus"
@@ -91,20 +91,6 @@ def _substitute(node: Any, suffix: str) -> Any:
     if isinstance(node, dict):
         return {k: _substitute(v, suffix) for k, v in node.items()}
     return node
-
-
-def _wait(cf: Any, stack: str, timeout: float = 180) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        found: dict[str, Any] = cf.describe_stacks(StackName=stack)["Stacks"][0]
-        if not found["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
-
-
-def _reasons(cf: Any, stack: str) -> list[str]:
-    events = cf.describe_stack_events(StackName=stack)["StackEvents"]
-    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"] or "ROLLBACK" in e["ResourceStatus"]]
 
 
 class _Side:
@@ -167,30 +153,30 @@ class _Side:
         if at == "change-set":
             return "the change set was created; expected pre-deployment validation to fail it"
         self.cf.execute_change_set(ChangeSetName=cs["Id"])
-        status = _wait(self.cf, cs["StackId"])["StackStatus"]
+        status = wait_stack(self.cf, cs["StackId"])["StackStatus"]
         good = "CREATE_COMPLETE" if op == "create" else "UPDATE_COMPLETE"
         if at == "resource":
             if status == good:
                 return f"the {op} succeeded ({status}); expected it to fail at a resource"
-            return _match(expect or {}, _reasons(self.cf, cs["StackId"]))
-        return None if status == good else f"{status}: {' | '.join(r for r in _reasons(self.cf, cs['StackId']) if r)[:800]}"
+            return _match(expect or {}, failure_reasons(self.cf, cs["StackId"]))
+        return None if status == good else f"{status}: {' | '.join(r for r in failure_reasons(self.cf, cs['StackId']) if r)[:800]}"
 
     def delete(self, stack: str, expect: dict[str, Any] | None, retain: list[str] | None = None) -> str | None:
         stack = self.cf.describe_stacks(StackName=stack)["Stacks"][0]["StackId"]  # a deleted stack is found by its ID only
         self.cf.delete_stack(StackName=stack, **({"RetainResources": retain} if retain else {}))
-        status = _wait(self.cf, stack)["StackStatus"]
+        status = wait_stack(self.cf, stack)["StackStatus"]
         if expect is None:
-            return None if status == "DELETE_COMPLETE" else f"{status}: {' | '.join(_reasons(self.cf, stack))[:800]}"
+            return None if status == "DELETE_COMPLETE" else f"{status}: {' | '.join(failure_reasons(self.cf, stack))[:800]}"
         if status != "DELETE_FAILED":
             return f"the delete ended {status}; expected DELETE_FAILED"
-        return _match(expect, _reasons(self.cf, stack))
+        return _match(expect, failure_reasons(self.cf, stack))
 
     def clean_up(self) -> None:
         for stack, region in reversed(list(self.stacks.values())):
             try:
                 cf = self.clients("cloudformation", region)
                 cf.delete_stack(StackName=stack)
-                _wait(cf, stack, timeout=60)
+                wait_stack(cf, stack, timeout=60)
             except Exception:  # noqa: BLE001 - best effort: a protected or failed stack stays in this local cloud
                 pass
 

@@ -12,7 +12,6 @@ import contextlib
 import io
 import json
 import os
-import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -23,16 +22,9 @@ import boto3
 import pytest
 
 from .launch import LocalCloud
+from .stacks import failure_reasons, wait_stack
 
-
-def wait_stack(cf: Any, stack: str, timeout: float = 120) -> dict[str, Any]:
-    """Polls a stack until it is no longer *_IN_PROGRESS (or the timeout passes) and returns it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        s: dict[str, Any] = cf.describe_stacks(StackName=stack)["Stacks"][0]
-        if not s["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
-            return s
-        time.sleep(0.1)
+__all__ = ["failure_reasons", "function_code", "wait_stack"]
 
 
 def function_code(s3: Any, bucket: str, source: str, region: str = "us-east-1") -> dict[str, str]:
@@ -48,12 +40,6 @@ def function_code(s3: Any, bucket: str, source: str, region: str = "us-east-1") 
     key = f"fn-{uuid.uuid4().hex[:10]}.zip"
     s3.put_object(Bucket=bucket, Key=key, Body=blob.getvalue())
     return {"S3Bucket": bucket, "S3Key": key}
-
-
-def failure_reasons(cf: Any, stack: str) -> list[str]:
-    """Every reason a FAILED event of the stack gives."""
-    events = cf.describe_stack_events(StackName=stack)["StackEvents"]
-    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,14 @@ narrow context in ..context (Provision), never the engine.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from ..context import Provision
 from ..errors import Unsupported
 from ..replacement import changed, updatable
 
-__all__ = ["Provider", "Provision", "Tracked", "as_bool", "as_int", "changed", "compact", "dropped_tags", "provider_for", "register", "supported_types"]
+__all__ = ["Provider", "Provision", "Tracked", "as_bool", "as_int", "changed", "compact", "dropped_tags", "found", "provider_for", "register", "supported_types"]
 
 
 class Provider:
@@ -158,6 +159,15 @@ def provider_for(resource_type: str) -> Provider:
         raise Unsupported(f"resource type {resource_type} is not supported by the local cloud (local-cloud/); "
                           "add a provider for it rather than deploying without it")
     return _REGISTRY[resource_type]
+
+
+def found(read: Callable[[], Any], missing: type[Exception] | tuple[type[Exception], ...]) -> bool:
+    """Whether a describe/get call finds its resource: `missing` is the service's not-found error."""
+    try:
+        read()
+    except missing:
+        return False
+    return True
 
 
 def dropped_tags(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import Provider, as_bool, changed, compact, register
+from . import Provider, as_bool, changed, compact, found, register
 
 
 def _lb_attrs(lb):
@@ -24,11 +24,7 @@ class LoadBalancer(Provider):
 
     def exists(self, p, name):
         elbv2 = p.client("elbv2")
-        try:
-            elbv2.describe_load_balancers(Names=[name])
-        except elbv2.exceptions.LoadBalancerNotFoundException:
-            return False
-        return True
+        return found(lambda: elbv2.describe_load_balancers(Names=[name]), elbv2.exceptions.LoadBalancerNotFoundException)
 
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")
@@ -76,11 +72,7 @@ class TargetGroup(Provider):
 
     def exists(self, p, name):
         elbv2 = p.client("elbv2")
-        try:
-            elbv2.describe_target_groups(Names=[name])
-        except elbv2.exceptions.TargetGroupNotFoundException:
-            return False
-        return True
+        return found(lambda: elbv2.describe_target_groups(Names=[name]), elbv2.exceptions.TargetGroupNotFoundException)
 
     def create(self, p, logical_id, props):
         elb = p.client("elbv2")

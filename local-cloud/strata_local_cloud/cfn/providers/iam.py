@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import Provider, changed, compact, register
+from . import Provider, changed, compact, found, register
 
 
 def _doc(value):
@@ -20,11 +20,7 @@ class Role(Provider):
 
     def exists(self, p, name):
         iam = p.client("iam")
-        try:
-            iam.get_role(RoleName=name)
-        except iam.exceptions.NoSuchEntityException:
-            return False
-        return True
+        return found(lambda: iam.get_role(RoleName=name), iam.exceptions.NoSuchEntityException)
 
     def create(self, p, logical_id, props):
         iam = p.client("iam")
@@ -92,11 +88,7 @@ class InstanceProfile(Provider):
 
     def exists(self, p, name):
         iam = p.client("iam")
-        try:
-            iam.get_instance_profile(InstanceProfileName=name)
-        except iam.exceptions.NoSuchEntityException:
-            return False
-        return True
+        return found(lambda: iam.get_instance_profile(InstanceProfileName=name), iam.exceptions.NoSuchEntityException)
 
     def create(self, p, logical_id, props):
         iam = p.client("iam")

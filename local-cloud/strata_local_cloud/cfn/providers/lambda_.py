@@ -6,7 +6,7 @@ custom resource naming it as ServiceToken can be run from the same code (see ..c
 
 from __future__ import annotations
 
-from . import Provider, changed, compact, register
+from . import Provider, changed, compact, found, register
 
 _CONFIG_KEYS = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime", "KmsKeyArn", "VpcConfig",
                 "LoggingConfig", "Layers", "EphemeralStorage", "TracingConfig", "DeadLetterConfig")
@@ -29,11 +29,7 @@ class Function(Provider):
 
     def exists(self, p, name):
         lam = p.client("lambda")
-        try:
-            lam.get_function(FunctionName=name)
-        except lam.exceptions.ResourceNotFoundException:
-            return False
-        return True
+        return found(lambda: lam.get_function(FunctionName=name), lam.exceptions.ResourceNotFoundException)
 
     def create(self, p, logical_id, props):
         name = props.get("FunctionName") or p.name(64)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from . import Provider, as_bool, changed, compact, register
+from . import Provider, as_bool, changed, compact, found, register
 
 
 def _tags(p, props):
@@ -22,11 +22,7 @@ class SubnetGroup(Provider):
 
     def exists(self, p, name):
         rds = p.client("rds")
-        try:
-            rds.describe_db_subnet_groups(DBSubnetGroupName=name)
-        except rds.exceptions.DBSubnetGroupNotFoundFault:
-            return False
-        return True
+        return found(lambda: rds.describe_db_subnet_groups(DBSubnetGroupName=name), rds.exceptions.DBSubnetGroupNotFoundFault)
 
     def create(self, p, logical_id, props):
         name = (props.get("DBSubnetGroupName") or p.name(255, lower=True)).lower()
@@ -56,11 +52,7 @@ class ParameterGroup(Provider):
 
     def exists(self, p, name):
         rds = p.client("rds")
-        try:
-            rds.describe_db_parameter_groups(DBParameterGroupName=name)
-        except rds.exceptions.DBParameterGroupNotFoundFault:
-            return False
-        return True
+        return found(lambda: rds.describe_db_parameter_groups(DBParameterGroupName=name), rds.exceptions.DBParameterGroupNotFoundFault)
 
     def create(self, p, logical_id, props):
         rds = p.client("rds")
@@ -149,11 +141,7 @@ class Instance(Provider):
 
     def exists(self, p, name):
         rds = p.client("rds")
-        try:
-            rds.describe_db_instances(DBInstanceIdentifier=name)
-        except rds.exceptions.DBInstanceNotFoundFault:
-            return False
-        return True
+        return found(lambda: rds.describe_db_instances(DBInstanceIdentifier=name), rds.exceptions.DBInstanceNotFoundFault)
 
     def create(self, p, logical_id, props):
         name = (props.get("DBInstanceIdentifier") or p.name(63, lower=True)).lower()
@@ -194,11 +182,7 @@ class EventSubscription(Provider):
 
     def exists(self, p, name):
         rds = p.client("rds")
-        try:
-            rds.describe_event_subscriptions(SubscriptionName=name)
-        except rds.exceptions.SubscriptionNotFoundFault:
-            return False
-        return True
+        return found(lambda: rds.describe_event_subscriptions(SubscriptionName=name), rds.exceptions.SubscriptionNotFoundFault)
 
     def create(self, p, logical_id, props):
         name = props.get("SubscriptionName") or p.name(255)
