@@ -187,6 +187,17 @@ MAJOR_UPGRADE = rule(
     "rds-major-upgrade", "updates", ("AWS::RDS::DBInstance",),
     "an EngineVersion change to another major version without AllowMajorVersionUpgrade",
     "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html (AllowMajorVersionUpgrade)")
+ORDERABLE = rule(
+    "rds-orderable-combination", "service", ("AWS::RDS::DBInstance",),
+    "an engine version RDS does not offer, or an instance class, version and zone (or Multi-AZ) combination that is not orderable",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOrderableDBInstanceOptions.html; "
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Support.html")
+KMS_KEY_ACCESS = rule(
+    "rds-kms-key-access", "permissions", ("AWS::RDS::DBInstance",),
+    "storage or a managed master secret encrypted with a key that does not exist, is not enabled, or whose key policy "
+    "does not let this account create grants on it (KMSKeyNotAccessibleFault)",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html (\"the key policy ... kms:CreateGrant\"); "
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (KMSKeyNotAccessibleFault)")
 DELETION_PROTECTION = rule(
     "rds-deletion-protection", "protection", ("AWS::RDS::DBInstance",),
     "deleting an instance with DeletionProtection on (moto's own check, kept)",
@@ -219,9 +230,49 @@ def check_instance(backend: RDSBackend, kw: dict[str, Any]) -> None:
     storage, storage_type = kw.get("allocated_storage"), kw.get("storage_type") or "gp2"
     if engine in ("mysql", "mariadb") and storage is not None and storage_type in ("gp2", "gp3") and not 20 <= int(storage) <= 65536:
         raise RDSClientError("InvalidParameterCombination", f"Invalid storage size for engine name {engine} and storage type {storage_type}: {storage}")
+    check_orderable(backend, kw)
+    check_key(backend, kw.get("kms_key_id"))
+    check_key(backend, kw.get("master_user_secret_kms_key_id"))
     ceiling = kw.get("max_allocated_storage")
     if ceiling is not None and storage is not None and int(ceiling) <= int(storage):
         raise RDSClientError("InvalidParameterCombination", "Max storage size must be greater than storage size")
+
+
+def check_orderable(backend: RDSBackend, kw: dict[str, Any]) -> None:
+    """CreateDBInstance refuses what DescribeOrderableDBInstanceOptions does not list (the catalogue answers both)."""
+    engine, version, cls = kw.get("engine"), kw.get("engine_version"), kw.get("db_instance_class")
+    if engine != catalogue()["engine"] or not version or not cls:
+        return
+    if not engine_versions(engine, version, None, include_all=False, default_only=False):
+        raise RDSClientError("InvalidParameterCombination", f"Cannot find version {version} for {engine}")
+    options = [o for o in orderable_options(backend.region_name, engine, version, cls) if o["EngineVersion"] == version]
+    zone = kw.get("availability_zone")
+    multi_az = str(kw.get("multi_az", "")).lower() == "true"
+    if not options or (zone and zone not in {z["Name"] for z in options[0]["AvailabilityZones"]}) or (multi_az and not options[0]["MultiAZCapable"]):
+        raise RDSClientError("InvalidParameterCombination",
+                             f"RDS does not support creating a DB instance with the following combination: DBInstanceClass={cls}, "
+                             f"Engine={engine}, EngineVersion={version}, LicenseModel=general-public-license. For supported "
+                             "combinations of instance class and database engine version, see the documentation.")
+
+
+def check_key(backend: RDSBackend, key_id: str | None) -> None:
+    """RDS encrypts through grants it creates with the caller's permissions: the key must be enabled and its policy
+    must let this account's principals call kms:CreateGrant (the usual root statement does)."""
+    if not key_id:
+        return
+    from moto.kms.models import kms_backends
+
+    from ..iam_eval import Principal, Request, evaluate
+
+    account = backend.account_id
+    try:
+        key = kms_backends[account][backend.region_name].describe_key(key_id)
+    except Exception:  # noqa: BLE001 - NotFoundException: the key does not exist
+        key = None
+    caller = Principal(arn=f"arn:aws:iam::{account}:root", account=account)
+    if key is None or key.key_state != "Enabled" or evaluate(key.policy, Request(caller, "kms:CreateGrant", key.arn)) != "PERMITTED":
+        raise RDSClientError("KMSKeyNotAccessibleFault",
+                             f"The specified KMS key [{key_id}] does not exist, is not enabled or you do not have permissions to access it.")
 
 
 def check_modify(backend: RDSBackend, identifier: str, kw: dict[str, Any]) -> None:
