@@ -40,7 +40,7 @@ def test_a_sigkilled_local_cloud_leaves_no_process_and_the_next_start_removes_it
     running = LocalCloud(log=tmp_path / "running.log", env=env)
     try:
         rds = boto3.client("rds", endpoint_url=killed.url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-        rds.create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.micro",
+        rds.create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.small",
                                MasterUsername="admin", ManageMasterUserPassword=True, AllocatedStorage=20)
         (work,) = _dirs(tmp_path, killed.proc.pid)
         assert _until(lambda: any(b"mariadbd" in Path(f"/proc/{p}/cmdline").read_bytes() for p in processes_naming(work)), 90), \

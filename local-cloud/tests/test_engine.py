@@ -292,7 +292,7 @@ DB_STACK = {
             "Family": {"Ref": "Family"}, "Description": "t", "Parameters": {"require_secure_transport": "1"}}},
         "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {
             "DBInstanceIdentifier": {"Ref": "Name"}, "Engine": "mysql", "EngineVersion": {"Ref": "Version"},
-            "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": 20, "MasterUsername": "admin", "ManageMasterUserPassword": True,
+            "DBInstanceClass": "db.t4g.small", "AllocatedStorage": 20, "MasterUsername": "admin", "ManageMasterUserPassword": True,
             "DBParameterGroupName": {"Ref": "Params"}, "AllowMajorVersionUpgrade": {"Ref": "Allow"},
             "EngineLifecycleSupport": {"Ref": "Lifecycle"}}},
     },

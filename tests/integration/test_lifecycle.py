@@ -1,5 +1,6 @@
 """Lifecycle against the local cloud with the SAM CLI: deploy dev, update one layer, tear down to nothing;
-deploy prod, where deleting the database is refused while deletion protection is on."""
+deploy prod, where deleting the database is refused while deletion protection is on; staging beside dev in
+one account (it uses dev's Config recorder)."""
 
 from __future__ import annotations
 
@@ -206,5 +207,47 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
         assert {b["Name"] for b in c("s3").list_buckets()["Buckets"]} == {"strata-prod-artifacts", "strata-local-artifacts"}
         assert [g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]] == []
         assert {s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]} <= {"ROLLBACK_COMPLETE", "DELETE_COMPLETE"}
+    finally:
+        deployment.stop()
+
+
+def test_staging_needs_the_recorder_dev_creates_and_both_deploy_and_tear_down_in_one_account(sam_build):
+    """staging runs its Config rules on the recorder dev creates in the same account and region
+    (CreateConfigRecorder=false): deployed first, AWS Config refuses its rules (NoAvailableConfigurationRecorderException)
+    and the create rolls back to nothing; after dev, staging deploys; then both delete to nothing but retained data."""
+    deployment = Deployment("lifecycle-environments")
+    region = SAMCONFIG["staging"]["deploy"]["parameters"]["region"]
+    assert SAMCONFIG["dev"]["deploy"]["parameters"]["region"] == region
+    deployment.env.update(AWS_DEFAULT_REGION=region, AWS_REGION=region)
+    try:
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        c = deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        c("s3").create_bucket(Bucket="strata-env-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
+        certificate = c("acm").request_certificate(DomainName="staging.example.com")["CertificateArn"]
+
+        def deploy(env: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
+            return deployment.sam("deploy", "--config-env", env, "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
+                                  "strata-env-artifacts", "--parameter-overrides", overrides(env, **extra), check=check)
+
+        cf = c("cloudformation")
+        refused = deploy("staging", check=False, CertificateArn=certificate, AlarmEmail="oncall@example.com")
+        assert refused.returncode != 0
+        root = cf.describe_stacks(StackName="strata-staging")["Stacks"][0]
+        reasons = [e.get("ResourceStatusReason", "") for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"]]
+        assert root["StackStatus"] == "ROLLBACK_COMPLETE", reasons
+        assert any("NoAvailableConfigurationRecorderException" in r for r in reasons), reasons
+        deployment.sam("delete", "--config-env", "staging", "--no-prompts", "--region", region)
+
+        deploy("dev")
+        deploy("staging", CertificateArn=certificate, AlarmEmail="oncall@example.com")
+        assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+        # staging protects its database and load balancer, as prod does: the runbook's teardown turns that off first.
+        done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", region,
+                               "--confirm", "strata-staging", "--timeout", "240"], env=deployment.env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        deployment.sam("delete", "--config-env", "dev", "--no-prompts", "--region", region)
+        assert {s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]} == {"DELETE_COMPLETE"}
+        assert c("rds").describe_db_instances()["DBInstances"] == []
+        assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
     finally:
         deployment.stop()

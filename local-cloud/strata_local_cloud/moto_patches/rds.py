@@ -277,12 +277,34 @@ def check_key(backend: RDSBackend, key_id: str | None) -> None:
 
 def check_modify(backend: RDSBackend, identifier: str, kw: dict[str, Any]) -> None:
     current = backend.describe_db_instances(identifier)[0]
+    if kw.get("engine_version") or kw.get("db_instance_class"):
+        # The combination the modification leads to must be orderable, as on create.
+        check_orderable(backend, {"engine": current.engine, "engine_version": kw.get("engine_version") or current.engine_version,
+                                  "db_instance_class": kw.get("db_instance_class") or current.db_instance_class,
+                                  "multi_az": kw.get("multi_az", current.multi_az)})
     storage = kw.get("allocated_storage")
     if storage is not None and int(storage) < int(current.allocated_storage):
         # Wording ours (the rule is the documentation's): RDS refuses the decrease with InvalidParameterCombination.
         raise RDSClientError("InvalidParameterCombination",
                              f"Invalid storage size for DB instance {identifier}: {storage} GiB is below its allocated "
                              f"{current.allocated_storage} GiB, and allocated storage can't be reduced.")
+
+
+def _create_auto_snapshot(original: Any) -> Any:
+    """moto names an instance's automated snapshot rds:<id>-<minute> and fails the create with DBSnapshotAlreadyExists
+    when an instance of the same identifier was deleted in the same minute keeping its automated backups
+    (DeleteAutomatedBackups false). RDS keeps retained backups apart from a new instance's
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html#USER_WorkingWithAutomatedBackups-Retaining),
+    and a create never fails on them: the new snapshot gets a name of its own."""
+
+    def create(self: RDSBackend, db_instance_identifier: str, db_snapshot_identifier: str) -> Any:
+        name, n = db_snapshot_identifier, 1
+        while name in self.database_snapshots:
+            n += 1
+            name = f"{db_snapshot_identifier}-{n}"
+        return original(self, db_instance_identifier, name)
+
+    return create
 
 
 def _with_rules(create: Any, modify: Any) -> tuple[Any, Any]:
@@ -406,5 +428,6 @@ def install(plane: DataPlane) -> None:
     RDSBackend.create_db_instance = create_db_instance  # type: ignore[method-assign]
     RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
     guard(RDSBackend, "create_subnet_group", check_subnet_group)
+    RDSBackend.create_auto_snapshot = _create_auto_snapshot(RDSBackend.create_auto_snapshot)  # type: ignore[method-assign]
     RDSBackend.create_db_instance, RDSBackend.modify_db_instance = _with_rules(  # type: ignore[method-assign]
         RDSBackend.create_db_instance, RDSBackend.modify_db_instance)
