@@ -34,7 +34,7 @@ from . import template as tpl
 from .context import ACCOUNT, Provision, Services, StackInfo
 from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, Unsupported, ValidationError
 from .executor import Run, reverse, run_graph
-from .plan import bind, has_unknown, plan, same
+from .plan import Change, bind, has_unknown, plan, same
 from .policy import Why, effective_policy
 from .providers import Tracked, provider_for
 from .replacement import requires_replacement
@@ -171,24 +171,30 @@ class Engine:
             raise ValidationError(f"{key} must be a string after transforms, got {value!r}")
         return value
 
-    def preflight(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> list[preflight.Finding]:
-        """Pre-deployment validation of an operation that takes `stack` to `template` (preflight.py)."""
+    def plan_of(self, stack: Stack, resources: dict[str, dict[str, Any]], ctx: tpl.Context) -> list[Change]:
+        """The plan that takes `stack` to `resources` (a template's active resources), as every operation uses it."""
+        return plan(stack, resources, ctx, lambda r: effective_policy(r, "remove"))
+
+    def preflight(self, stack: Stack, changes: list[Change], request: Request) -> list[preflight.Finding]:
+        """Pre-deployment validation of the changes an operation makes (preflight.py)."""
         if request.disable_validation:
             return []
-        changes = plan(stack, self.active(template, ctx), ctx, lambda r: effective_policy(r, "remove"))
         return preflight.findings(changes, self.provision(stack, stack.region))
 
-    def refuse_invalid(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> None:
-        found = self.preflight(stack, template, ctx, request)
+    def refuse(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request,
+               error: type[Exception] = ValidationError) -> None:
+        """CreateStack/UpdateStack refuse what pre-deployment validation finds; a nested stack's own create or update
+        refuses it as a ResourceFailure of its resource in the parent."""
+        found = self.preflight(stack, self.plan_of(stack, self.active(template, ctx), ctx), request)
         if found:
-            raise ValidationError(preflight.refusal(found))
+            raise error(preflight.refusal(found))
 
     # ------------------------------------------------------------ API: stacks
     def create_stack(self, region: str, name: str, request: Request) -> str:
         stack, _ = self.store.claim(region, name, "CREATE_IN_PROGRESS")
         try:
             template, params, ctx = self.prepare(stack.id, name, region, request, {})
-            self.refuse_invalid(stack, template, ctx, request)
+            self.refuse(stack, template, ctx, request)
         except BaseException:
             self.store.release(stack)  # a request that fails validation creates no stack
             raise
@@ -205,7 +211,7 @@ class Engine:
         template, params, ctx = self.prepare(stack.id, stack.name, region, request, stack.params)
         if template == stack.template and params == stack.params and request.tags == stack.tags:
             raise ValidationError("No updates are to be performed.")
-        self.refuse_invalid(stack, template, ctx, request)
+        self.refuse(stack, template, ctx, request)
         self.store.begin(stack, "UPDATE_IN_PROGRESS", UPDATABLE)  # a concurrent update that got here first wins
         self.background(lambda: self.run_update(stack, request, template, params, ctx))
         return stack.id
@@ -313,10 +319,10 @@ class Engine:
             self.store.set_resource_status(stack, res, "CREATE_IN_PROGRESS")
             provider = provider_for(res.type)
             self.check_resource(logical_id, res.type, res.props)
-            name = res.props.get(provider.name_property) if provider.name_property else None
-            if isinstance(name, str) and provider.exists(p, name):
+            taken = provider.taken(p, res.props)
+            if taken is not None:
                 # The handler reads before it creates: a name taken since the pre-deployment check is refused too.
-                raise ResourceFailure(preflight.already_exists(res.type, name))
+                raise ResourceFailure(preflight.already_exists(res.type, taken))
             tracked = Tracked(res.props)
             physical, attrs = provider.create(p, logical_id, tracked)
             unread = [k for k in tracked.unread() if k not in provider.applied_later]
@@ -389,7 +395,7 @@ class Engine:
             stack.description = template.get("Description")
         self.store.set_stack_status(stack, statuses[0], "User Initiated" if not stack.parent_id and not rolling_back else None)
         resources = self.active(template, ctx)
-        changes = {c.logical_id: c for c in plan(stack, resources, ctx, lambda r: effective_policy(r, "remove"))}
+        changes = {c.logical_id: c for c in self.plan_of(stack, resources, ctx)}
         for logical_id, spec in resources.items():
             current = stack.resources.get(logical_id)
             if current is not None:
@@ -584,7 +590,7 @@ class Engine:
         stack = Stack(id=stack_id, name=name, region=parent.region, status="CREATE_IN_PROGRESS", body=body, template=template,
                       params=resolved, tags=parent.tags, capabilities=parent.capabilities, parent_id=parent.id,
                       root_id=parent.root_id or parent.id, disable_rollback=parent.disable_rollback, description=template.get("Description"))
-        self.refuse_nested(stack, template, ctx, request)
+        self.refuse(stack, template, ctx, request, ResourceFailure)
         with self.store.lock:
             self.store.stacks[stack_id] = stack
         if not self.run_create(stack, ctx):
@@ -597,16 +603,10 @@ class Engine:
         request = Request(body=body, params=dict(params), tags=tags, capabilities=stack.capabilities)
         template, resolved, ctx = self.prepare(stack.id, stack.name, stack.region, request, stack.params)
         if not rolling_back:
-            self.refuse_nested(stack, template, ctx, request)
+            self.refuse(stack, template, ctx, request, ResourceFailure)
         if not self.run_update(stack, request, template, resolved, ctx, rolling_back=rolling_back):
             raise ResourceFailure(f"Embedded stack {stack.id} was not successfully updated: {stack.failure or stack.status}")
         return _outputs(stack)
-
-    def refuse_nested(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, request: Request) -> None:
-        """A nested stack's own CreateStack/UpdateStack runs pre-deployment validation; a refusal fails its resource."""
-        found = self.preflight(stack, template, ctx, request)
-        if found:
-            raise ResourceFailure(preflight.refusal(found))
 
     def delete_nested(self, stack_id: str, rolling_back: bool) -> None:
         stack = self.store.stacks.get(stack_id)
@@ -638,8 +638,9 @@ class Engine:
             cs = ChangeSet(id=f"arn:aws:cloudformation:{region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name, stack_id=stack.id,
                            stack_name=stack_name, kind=kind, request=request, params=params, include_nested=include_nested,
                            description=description, root_id=None)
-            cs.changes = self.describe_plan(stack, template, ctx, cs if include_nested else None)
-            found = self.preflight(stack, template, ctx, request)
+            changes = self.plan_of(stack, self.active(template, ctx), ctx)
+            cs.changes = self.describe_plan(changes, cs if include_nested else None)
+            found = self.preflight(stack, changes, request)
         except BaseException:
             if claimed:
                 self.store.release(stack)
@@ -656,9 +657,8 @@ class Engine:
             self.store.set_stack_status(stack, "REVIEW_IN_PROGRESS", "User Initiated")
         return cs
 
-    def describe_plan(self, stack: Stack, template: dict[str, Any], ctx: tpl.Context, parent_cs: ChangeSet | None) -> list[dict[str, Any]]:
+    def describe_plan(self, changes: list[Change], parent_cs: ChangeSet | None) -> list[dict[str, Any]]:
         """The plan as DescribeChangeSet shows it, with a nested change set per modified nested stack when asked."""
-        changes = plan(stack, self.active(template, ctx), ctx, lambda r: effective_policy(r, "remove"))
         for change in changes:
             if (parent_cs is not None and change.action == "Modify" and change.type == "AWS::CloudFormation::Stack"
                     and not has_unknown(change.props) and change.physical_id in self.store.stacks):
@@ -676,7 +676,7 @@ class Engine:
         cs = ChangeSet(id=f"arn:aws:cloudformation:{child.region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name,
                        stack_id=child.id, stack_name=child.name, kind="UPDATE", request=request, params=params,
                        parent_id=parent.id, root_id=parent.root_id or parent.id, include_nested=True)
-        cs.changes = self.describe_plan(child, template, ctx, cs)
+        cs.changes = self.describe_plan(self.plan_of(child, self.active(template, ctx), ctx), cs)
         with self.store.lock:
             self.store.change_sets[cs.id] = cs
         return cs.id

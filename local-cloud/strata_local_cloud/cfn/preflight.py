@@ -20,7 +20,7 @@ from typing import Any
 from ..rules import rule
 from .context import Provision
 from .errors import Unsupported
-from .plan import Change, has_unknown
+from .plan import Change
 from .providers import provider_for
 from .validation import resource_reason, violations
 
@@ -70,11 +70,10 @@ def findings(changes: list[Change], p: Provision) -> list[Finding]:
                 provider = provider_for(change.type)
             except Unsupported:
                 continue  # the create fails naming the type, at the resource (no silent success)
-            key = provider.name_property
-            name = change.props.get(key) if key else None
-            if key and isinstance(name, str) and not has_unknown(name) and provider.exists(p, name):
-                found.append(Finding(EXISTENCE, change.logical_id, change.type, f"/Resources/{change.logical_id}/Properties/{key}",
-                                     already_exists(change.type, name)))
+            taken = provider.taken(p, change.props)
+            if taken is not None:
+                found.append(Finding(EXISTENCE, change.logical_id, change.type,
+                                     f"/Resources/{change.logical_id}/Properties/{provider.name_property}", already_exists(change.type, taken)))
     return found
 
 

@@ -120,10 +120,14 @@ def _log_group(backend: Any, args: dict[str, Any]) -> None:
         raise JsonRESTError("AccessDeniedException", f"The specified KMS key does not exist or is not allowed to be used with Arn '{arn}'")
 
 
-def _bucket_policy(account: str, bucket: str) -> str | None:
+def _bucket(account: str, name: str) -> Any:
     from moto.s3.models import s3_backends
 
-    found = s3_backends[account]["global"].buckets.get(bucket)
+    return s3_backends[account]["global"].buckets.get(name)
+
+
+def _bucket_policy(account: str, name: str) -> str | None:
+    found = _bucket(account, name)
     return found.policy.decode() if found is not None and found.policy else None
 
 
@@ -154,7 +158,7 @@ def _delivery_channel(backend: Any, args: dict[str, Any]) -> None:
         raise NoAvailableConfigurationRecorderException()
     channel = args["delivery_channel"]
     bucket, prefix = channel.get("s3BucketName"), channel.get("s3KeyPrefix")
-    if not bucket or _bucket_exists(backend.account_id, bucket) is False:
+    if not bucket or _bucket(backend.account_id, bucket) is None:
         return  # moto's own check answers NoSuchBucketException
     recorder = next(iter(backend.recorders.values()))
     account = backend.account_id
@@ -173,12 +177,6 @@ def _delivery_channel(backend: Any, args: dict[str, Any]) -> None:
         raise JsonRESTError("InsufficientDeliveryPolicyException",
                             f"Insufficient delivery policy to s3 bucket: {bucket}, unable to write to bucket, provided s3 key prefix is "
                             f"'{prefix or 'null'}'.")
-
-
-def _bucket_exists(account: str, bucket: str) -> bool:
-    from moto.s3.models import s3_backends
-
-    return bucket in s3_backends[account]["global"].buckets
 
 
 def _config_rule(backend: Any, args: dict[str, Any]) -> None:

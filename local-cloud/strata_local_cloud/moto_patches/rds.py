@@ -72,6 +72,11 @@ def engine_versions(engine: str | None, version: str | None, family: str | None,
     ]
 
 
+# "Performance Insights isn't supported for the following DB instance classes" for RDS for MySQL
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.Overview.Engines.html).
+_NO_PERFORMANCE_INSIGHTS = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
+
+
 def orderable_options(region: str, engine: str, version: str | None, instance_class: str | None) -> list[dict[str, Any]]:
     cat = catalogue()
     if engine != cat["engine"]:
@@ -97,7 +102,7 @@ def orderable_options(region: str, engine: str, version: str | None, instance_cl
                 "SupportsIops": True,
                 "SupportsIAMDatabaseAuthentication": True,
                 "SupportsEnhancedMonitoring": True,
-                "SupportsPerformanceInsights": not name.startswith(("db.t4g.micro", "db.t4g.small")),
+                "SupportsPerformanceInsights": name not in _NO_PERFORMANCE_INSIGHTS,
             })
     return options
 
@@ -203,8 +208,6 @@ DELETION_PROTECTION = rule(
     "deleting an instance with DeletionProtection on (moto's own check, kept)",
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html#USER_DeleteInstance.DeletionProtection")
 
-# "Performance Insights isn't supported for the following DB instance classes" for RDS for MySQL (the page above).
-_NO_PERFORMANCE_INSIGHTS = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
 
 
 def check_subnet_group(backend: RDSBackend, args: dict[str, Any]) -> None:

@@ -37,6 +37,12 @@ class Provider:
     def exists(self, p: Provision, name: str) -> bool:
         raise NotImplementedError(f"{self.type} names its resources by {self.name_property} but has no exists()")
 
+    def taken(self, p: Provision, props: dict[str, Any]) -> str | None:
+        """The custom name `props` give the resource when a resource of this type already has it (values not known
+        yet are never taken)."""
+        name = props.get(self.name_property) if self.name_property else None
+        return name if isinstance(name, str) and self.exists(p, name) else None
+
     def updates_in_place(self) -> frozenset[str]:
         return updatable(self.type) if self.upsert else self.in_place
 
