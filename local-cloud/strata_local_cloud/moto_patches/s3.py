@@ -1,4 +1,5 @@
-"""S3: bucket policies evaluated as S3 evaluates them, and moto 5.2.5's logging-permission check fixed.
+"""S3: bucket policies evaluated as S3 evaluates them, moto 5.2.5's logging-permission check fixed, and server
+access logs delivered only where the destination bucket's policy lets the logging service write.
 
 Each patch names the moto function it replaces and why; remove it when the pinned moto has the fix.
 """
@@ -66,6 +67,41 @@ def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     return PermissionResult[bucket_permission(self.policy.decode(), action, resource, S3_REQUEST_CONTEXT)]
 
 
+LOG_DELIVERY = rule(
+    "s3-access-log-delivery-policy", "permissions", ("AWS::S3::Bucket",),
+    "delivering a server access log record into a destination bucket whose policy does not let logging.s3.amazonaws.com "
+    "write it (an explicit Deny, or no Allow for the source bucket and account): the record is not delivered",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-general "
+    "(the logging service principal writes under the destination bucket policy, with aws:SourceArn and aws:SourceAccount); "
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html#LogDeliveryBestEffort (best-effort delivery)")
+
+
+def _deliver_access_log(original: Any) -> Any:
+    """moto writes a log object into the destination bucket on every request to a logging bucket, past the
+    destination's policy. S3 delivers as logging.s3.amazonaws.com, so an explicit Deny in the destination policy
+    (as Custom::EmptyBucketOnDelete adds before emptying a bucket) stops delivery, and so does a policy whose Allow
+    does not cover the source bucket. A record S3 would not deliver is dropped, as S3 drops it (best effort)."""
+
+    def deliver(self: Any, request: Any, bucket_name: str) -> None:
+        source = self.buckets.get(bucket_name)
+        target = self.buckets.get((source.logging or {}).get("TargetBucket", "")) if source is not None else None
+        if target is None:
+            return original(self, request, bucket_name)
+        key = f"arn:{target.partition}:s3:::{target.name}/{source.logging.get('TargetPrefix') or ''}x"
+        context = {**S3_REQUEST_CONTEXT, "aws:SourceArn": source.arn, "aws:SourceAccount": self.account_id}
+        decision = "NEUTRAL" if target.policy is None else \
+            evaluate(target.policy.decode(), Request(Principal(service=LOGGING_SERVICE_PRINCIPAL), "s3:PutObject", key, context))
+        # Without an Allow in the policy, the older grant to the Log Delivery group in the bucket ACL still lets S3 write.
+        if decision == "PERMITTED" or (decision == "NEUTRAL" and FakeBucket._log_permissions_enabled_acl(target)):
+            return original(self, request, bucket_name)
+        return None
+
+    return deliver
+
+
 def install(plane: DataPlane) -> None:
+    from moto.s3.models import S3Backend
+
+    S3Backend.log_incoming_request = _deliver_access_log(S3Backend.log_incoming_request)  # type: ignore[method-assign]
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]
     FakeBucket.get_permission = _get_permission  # type: ignore[method-assign]
