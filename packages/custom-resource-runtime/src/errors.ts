@@ -53,6 +53,16 @@ export class HttpStatusError extends Error {
   }
 }
 
+export class PreviousSettingError extends Error {
+  constructor(kind: string, physicalResourceId: string) {
+    super(
+      `PhysicalResourceId ${JSON.stringify(physicalResourceId)} does not carry the ${kind} setting as it was before this stack: ` +
+        'it was not made by this resource, so there is nothing to restore (set RestoreOnDelete: never to delete without restoring)',
+    );
+    this.name = 'PreviousSettingError';
+  }
+}
+
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

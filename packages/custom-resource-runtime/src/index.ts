@@ -5,3 +5,5 @@ export * from './logger';
 export * from './properties';
 export * from './response';
 export * from './transport';
+export * from './rollback';
+export * from './account-setting';

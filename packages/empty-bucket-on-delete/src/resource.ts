@@ -1,9 +1,9 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type CustomResource, cfn, type InvocationContext } from '@strata/custom-resource-runtime';
+import { type CustomResource, cfn, type InvocationContext, isRollbackOfCreate } from '@strata/custom-resource-runtime';
 import * as z from 'zod/mini';
 import { emptyBucket } from './empty';
-import { isRollbackOfCreate } from './rollback';
+
 
 // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, starting and ending
 // with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).

@@ -1,3 +1,4 @@
+export * from './answer';
 export * from './logger';
 export * from './mariadb';
 export * from './moto';
