@@ -36,7 +36,11 @@ export function stackScope(stackId: string): { partition: string; region: string
   return { partition, region, account };
 }
 
-export interface AccountSetting<P extends { RestoreOnDelete?: RestoreOnDelete | undefined }, S, D extends ResponseData> {
+export interface AccountSetting<
+  P extends { RestoreOnDelete?: RestoreOnDelete | undefined },
+  S,
+  D extends ResponseData,
+> {
   /** For logs and messages, for example "IamPasswordPolicy". */
   name: string;
   /** The first part of the PhysicalResourceId, for example "iam-password-policy". */
@@ -55,9 +59,14 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify({ v: 1, previous: 
 /** The setting as it was, from a PhysicalResourceId this factory made. */
 export function previousFromId<S>(kind: string, physicalResourceId: string): S | null {
   const prefix = `${kind}:`;
-  const encoded = physicalResourceId.startsWith(prefix) ? physicalResourceId.slice(physicalResourceId.lastIndexOf(':') + 1) : '';
+  const encoded = physicalResourceId.startsWith(prefix)
+    ? physicalResourceId.slice(physicalResourceId.lastIndexOf(':') + 1)
+    : '';
   try {
-    const parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { v?: number; previous?: S | null };
+    const parsed = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as {
+      v?: number;
+      previous?: S | null;
+    };
     if (parsed.v === 1 && parsed.previous !== undefined) return parsed.previous;
   } catch {
     // falls through to the error below
@@ -93,7 +102,9 @@ export function accountSetting<P extends { RestoreOnDelete?: RestoreOnDelete | u
         // restore it now. If that fails too, both reasons go to CloudFormation.
         try {
           await setting.restore(previous, ctx);
-          ctx.logger.warn(`the ${setting.name} was put back as it was`, { previous: previous === null ? 'not set' : 'set' });
+          ctx.logger.warn(`the ${setting.name} was put back as it was`, {
+            previous: previous === null ? 'not set' : 'set',
+          });
         } catch (restoreError) {
           throw new Error(
             `${(error as Error).message}; putting the previous ${setting.name} back failed too: ${(restoreError as Error).message}`,
@@ -111,7 +122,8 @@ export function accountSetting<P extends { RestoreOnDelete?: RestoreOnDelete | u
     delete: async (p, ctx) => {
       const when: RestoreOnDelete = p?.RestoreOnDelete ?? 'on-rollback';
       const restore =
-        when === 'always' || (when === 'on-rollback' && (await isRollbackOfCreate(cfnClient, ctx.event.StackId, ctx.signal)));
+        when === 'always' ||
+        (when === 'on-rollback' && (await isRollbackOfCreate(cfnClient, ctx.event.StackId, ctx.signal)));
       if (!restore) {
         ctx.logger.info(`the ${setting.name} stays as it is`, { restoreOnDelete: when });
         return;

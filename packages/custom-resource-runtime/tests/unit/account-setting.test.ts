@@ -41,11 +41,22 @@ function fakeAccount(initial: number | null, failApply = false) {
   return { account, run };
 }
 
-const event = (type: 'Create' | 'Update' | 'Delete', properties: Record<string, unknown>, physicalResourceId?: string) =>
-  cfnEvent(type, { resourceType: 'Custom::Thing', properties, stackId: STACK, ...(physicalResourceId ? { physicalResourceId } : {}) });
+const event = (
+  type: 'Create' | 'Update' | 'Delete',
+  properties: Record<string, unknown>,
+  physicalResourceId?: string,
+) =>
+  cfnEvent(type, {
+    resourceType: 'Custom::Thing',
+    properties,
+    stackId: STACK,
+    ...(physicalResourceId ? { physicalResourceId } : {}),
+  });
 
 const rootIs = (status: StackStatus) =>
-  cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'strata-account', StackStatus: status, CreationTime: new Date() }] });
+  cfnMock
+    .on(DescribeStacksCommand)
+    .resolves({ Stacks: [{ StackName: 'strata-account', StackStatus: status, CreationTime: new Date() }] });
 
 beforeEach(() => cfnMock.reset());
 
