@@ -31,6 +31,9 @@ function isEmulated(host) {
 
 /** Where a connection to host:port really goes, or why it cannot. */
 function resolveRoute(host, port) {
+  // "localhost." and every name under it are the loopback address (RFC 6761 section 6.3); glibc without
+  // systemd-resolved does not know the names under it, which S3 Control's <account>.localhost endpoint needs.
+  if (host === 'localhost' || String(host).endsWith('.localhost')) return { host: '127.0.0.1', port };
   const t = table();
   const key = `${host}:${port}`;
   if (t.routes[key]) return { host: '127.0.0.1', port: t.routes[key].port };

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,6 +116,10 @@ class Invoker:
             **{k: str(v) for k, v in ((props.get("Environment") or {}).get("Variables") or {}).items()},
             "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_ENDPOINT_URL": self.endpoint(), "AWS_LAMBDA_FUNCTION_NAME": function["name"],
+            # S3 Control's endpoint rules put the account ID in front of the host (<account>.s3-control.<region>.amazonaws.com,
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html), which an IP address
+            # cannot carry: the SDK gets a localhost name, and the preload resolves <account>.localhost to loopback (RFC 6761).
+            "AWS_ENDPOINT_URL_S3_CONTROL": f"http://localhost:{urllib.parse.urlsplit(self.endpoint()).port}",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)), "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_GROUP_NAME": log_group, "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{event['RequestId']}",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime')}", "LAMBDA_TASK_ROOT": str(code),

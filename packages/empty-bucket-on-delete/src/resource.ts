@@ -4,7 +4,6 @@ import { type CustomResource, cfn, type InvocationContext, isRollbackOfCreate } 
 import * as z from 'zod/mini';
 import { emptyBucket } from './empty';
 
-
 // S3 bucket naming rules: 3-63 characters, lower-case letters, digits, dots and hyphens, starting and ending
 // with a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
 export const properties = z.strictObject({
