@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import os
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -89,3 +90,17 @@ def deploy(aws: Callable[[str], Any]) -> Callable[..., dict[str, Any]]:
         return wait_stack(cf, cs["StackId"])
 
     return run
+
+
+def s3control_client(session: Any, endpoint_url: str) -> Any:
+    """An S3 Control client for the local cloud. S3 Control's endpoint rules put the account ID in front of the host
+    (<account>.<endpoint host>), which an IP address cannot carry; each request is sent to the endpoint itself
+    (moto's server routes S3 Control by its path, /v20180820/)."""
+    client = session.client("s3control", endpoint_url=endpoint_url)
+    host = urllib.parse.urlsplit(endpoint_url).netloc
+
+    def to_endpoint(request: Any, **_: Any) -> None:
+        request.url = urllib.parse.urlunsplit(urllib.parse.urlsplit(request.url)._replace(netloc=host))
+
+    client.meta.events.register("before-send.s3-control", to_endpoint)
+    return client

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from strata_testing import CHECKOV, REPO, tool
 
-TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml"))]
+TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml")), "account/template.yaml"]
 
 
 def test_cfn_lint_reports_nothing_with_the_project_rules() -> None:
@@ -25,9 +27,10 @@ def test_no_blanket_cfn_lint_ignore_list() -> None:
         assert not path.exists() or "ignore_checks" not in path.read_text(), f"{name} holds a blanket ignore list"
 
 
-def test_sam_validate_lint_passes() -> None:
+@pytest.mark.parametrize("template", ["template.yaml", "account/template.yaml"])
+def test_sam_validate_lint_passes(template: str) -> None:
     out = subprocess.run(
-        [tool("sam"), "validate", "--lint", "--template-file", "template.yaml"],
+        [tool("sam"), "validate", "--lint", "--template-file", template],
         cwd=REPO, capture_output=True, text=True, check=False, env={"SAM_CLI_TELEMETRY": "0", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stdout + out.stderr

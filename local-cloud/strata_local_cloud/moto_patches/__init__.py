@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import acm, capacity, core, ec2, elbv2, logs, names, permissions, rds, s3
+from . import acm, awslambda, capacity, core, ec2, elbv2, guardduty, logs, names, permissions, rds, s3, securityhub
 
 if TYPE_CHECKING:
     from ..dataplane import DataPlane
 
 # Order matters only within a service; each install() runs once per process, before the server starts.
-PATCHES: list[Callable[[DataPlane], None]] = [core.install, acm.install, ec2.install, elbv2.install, logs.install, rds.install, s3.install,
-                                              names.install, capacity.install, permissions.install]
+PATCHES: list[Callable[[DataPlane], None]] = [
+    core.install, acm.install, awslambda.install, ec2.install, elbv2.install, guardduty.install, logs.install, rds.install, s3.install,
+    securityhub.install, names.install, capacity.install, permissions.install,
+]
 
 
 def install_all(plane: DataPlane) -> None:

@@ -64,3 +64,12 @@ def guard(owner: type, name: str, check: Callable[..., None]) -> None:
         return original(self, *args, **kwargs)
 
     setattr(owner, name, guarded)
+
+
+def json_error(code: str, message: str, status: int = 400) -> Any:
+    """A JSON-protocol service error (code, message, HTTP status) as moto's server answers it."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError(code, message)
+    error.code = status
+    return error

@@ -33,8 +33,12 @@ export function parseKeyValues(text: string, field: string): Record<string, stri
   return out;
 }
 
-/** Reads the deploy parameters of every config-env in samconfig.toml. */
-export function loadSamConfig(file: string): Record<string, DeployConfig> {
+/**
+ * Reads the deploy parameters of the config-envs in samconfig.toml that build `template` (the `template_file`
+ * of their build parameters; SAM's default, template.yaml, when it is not set): the environments by default,
+ * `account/template.yaml` for the account layer's.
+ */
+export function loadSamConfig(file: string, template = 'template.yaml'): Record<string, DeployConfig> {
   let doc: Record<string, unknown>;
   try {
     doc = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -46,8 +50,10 @@ export function loadSamConfig(file: string): Record<string, DeployConfig> {
   const envs: Record<string, DeployConfig> = {};
   for (const [env, body] of Object.entries(doc)) {
     if (!isObject(body as never)) continue;
-    const deploy = (body as Record<string, Record<string, Record<string, unknown>>>).deploy?.parameters;
+    const sections = body as Record<string, Record<string, Record<string, unknown>>>;
+    const deploy = sections.deploy?.parameters;
     if (!deploy) continue;
+    if ((sections.build?.parameters?.template_file ?? 'template.yaml') !== template) continue;
     const where = `${file} [${env}.deploy.parameters]`;
     const stackName = deploy.stack_name;
     if (typeof stackName !== 'string') throw new SamConfigError(`${where}: stack_name is missing`);

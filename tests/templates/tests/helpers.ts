@@ -5,6 +5,7 @@ import {
   type JsonObject,
   loadProject,
   loadSamConfig,
+  loadTemplate,
   type Project,
   type ResolvedProject,
   type Resource,
@@ -16,10 +17,15 @@ export const REPO = join(__dirname, '..', '..', '..');
 export const project: Project = loadProject(join(REPO, 'template.yaml'));
 export const samconfig = loadSamConfig(join(REPO, 'samconfig.toml'));
 
-/** Every template of the project: the root and each layer, by name. */
+/** The account layer (plain CloudFormation, deployed once per account and region before the environments). */
+export const account: Template = loadTemplate(join(REPO, 'account', 'template.yaml'));
+export const accountSamconfig = loadSamConfig(join(REPO, 'samconfig.toml'), 'account/template.yaml');
+
+/** Every template of the project: the root, each layer, and the account layer, by name. */
 export const templates: Record<string, Template> = {
   root: project.root,
   ...Object.fromEntries(project.layers.map((l) => [l.name, l.template])),
+  account,
 };
 
 export function layer(name: string): Template {

@@ -1,0 +1,160 @@
+"""The account layer (account/template.yaml) deployed with `sam deploy --config-env account-local`, as on AWS: once in
+the region that holds the account's global settings and once in a second region; its settings, services and
+custom resources checked through the APIs; a failed first create and both deletes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from strata_local_cloud.testing import s3control_client
+
+from deployment import REPO, Deployment
+
+ACCOUNT = "123456789012"
+GLOBAL, OTHER = "us-east-1", "eu-west-1"
+FSBP = "aws-foundational-security-best-practices/v/1.0.0"
+CIS = "cis-aws-foundations-benchmark/v/3.0.0"
+
+
+@pytest.fixture(scope="module")
+def account_build() -> Path:
+    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", "--config-env", "account-local"], cwd=REPO, check=True,
+                   capture_output=True, env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    return REPO / ".aws-sam" / "account"
+
+
+@pytest.fixture()
+def cloud(account_build: Path) -> Iterator[Deployment]:
+    deployment = Deployment("account")
+    try:
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+def clients(deployment: Deployment, region: str):  # noqa: ANN201 - a boto3 client factory for one region
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+    return lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+
+
+# Lambda takes code only from a bucket in the function's region: each region has its artifacts bucket.
+BUCKETS = {GLOBAL: "strata-local-artifacts", OTHER: "strata-local-artifacts-eu"}
+
+
+def deploy(deployment: Deployment, region: str, *overrides: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    args = ["deploy", "--config-env", "account-local", "--region", region, "--s3-bucket", BUCKETS[region]]
+    return deployment.sam(*args, *(["--parameter-overrides", " ".join(overrides)] if overrides else []), check=check)
+
+
+def delete(deployment: Deployment, region: str) -> None:
+    deployment.sam("delete", "--config-env", "account-local", "--region", region, "--s3-bucket", BUCKETS[region], "--no-prompts")
+
+
+def password_policy(c) -> dict | None:  # noqa: ANN001
+    iam = c("iam")
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def public_access_block(deployment: Deployment) -> dict | None:
+    s3control = s3control_client(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=GLOBAL),
+                                 deployment.cloud.url)
+    try:
+        return s3control.get_public_access_block(AccountId=ACCOUNT)["PublicAccessBlockConfiguration"]
+    except s3control.exceptions.NoSuchPublicAccessBlockConfiguration:
+        return None
+
+
+def disabled_controls(c, standard: str) -> set[str]:  # noqa: ANN001
+    sub = f"arn:aws:securityhub:{c('sts').meta.region_name}:{ACCOUNT}:subscription/{standard}"
+    return {x["ControlId"] for x in c("securityhub").describe_standards_controls(StandardsSubscriptionArn=sub)["Controls"]
+            if x["ControlStatus"] == "DISABLED"}
+
+
+def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_without_weakening_the_account(cloud: Deployment) -> None:
+    home, other = clients(cloud, GLOBAL), clients(cloud, OTHER)
+    other("s3").create_bucket(Bucket=BUCKETS[OTHER], CreateBucketConfiguration={"LocationConstraint": OTHER})
+
+    # the global resources region: every setting, both standards with every control on, a detector with S3 protection
+    deploy(cloud, GLOBAL)
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in home("cloudformation").describe_stacks(StackName="strata-account")["Stacks"][0]["Outputs"]}
+    assert password_policy(home) is not None
+    assert password_policy(home)["MinimumPasswordLength"] == 14
+    assert password_policy(home)["PasswordReusePrevention"] == 24
+    assert public_access_block(cloud) == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+    assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+    assert home("ec2").get_ebs_default_kms_key_id()["KmsKeyId"] == outputs["AccountKeyArn"] == outputs["EbsDefaultKmsKeyId"]
+    enabled = {s["StandardsArn"] for s in home("securityhub").get_enabled_standards()["StandardsSubscriptions"]}
+    assert enabled == {f"arn:aws:securityhub:{GLOBAL}::standards/{FSBP}", f"arn:aws:securityhub:{GLOBAL}::standards/{CIS}"}
+    assert disabled_controls(home, FSBP) == disabled_controls(home, CIS) == set()
+    detector = home("guardduty").get_detector(DetectorId=outputs["GuardDutyDetectorId"])
+    assert detector["Status"] == "ENABLED"
+    assert {f["Name"]: f["Status"] for f in detector["Features"]} == {"S3_DATA_EVENTS": "ENABLED"}
+    assert outputs["IsGlobalResourcesRegion"] == "true"
+
+    # a second region: EBS encryption by default there too, no second copy of the global settings, IAM controls off
+    deploy(cloud, OTHER, f"GlobalResourcesRegion={GLOBAL}")
+    types = {r["ResourceType"] for r in other("cloudformation").list_stack_resources(StackName="strata-account")["StackResourceSummaries"]}
+    assert "Custom::EbsDefaultEncryption" in types
+    assert not types & {"Custom::IamPasswordPolicy", "Custom::S3AccountPublicAccessBlock"}
+    assert other("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+    assert other("ec2").get_ebs_default_kms_key_id()["KmsKeyId"].startswith(f"arn:aws:kms:{OTHER}:{ACCOUNT}:key/")
+    assert disabled_controls(other, FSBP) == {"IAM.1", "IAM.2", "IAM.3", "IAM.4", "IAM.5", "IAM.6", "IAM.7", "IAM.8", "IAM.21"}
+    assert {"1.4", "1.8", "1.9", "1.14"} <= disabled_controls(other, CIS)
+
+    # deleting the layer keeps the settings (RestoreSettingsOnDelete: on-rollback) and the key (it encrypts volumes)
+    delete(cloud, OTHER)
+    delete(cloud, GLOBAL)
+    assert password_policy(home)["MinimumPasswordLength"] == 14
+    assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+    assert home("kms").describe_key(KeyId=outputs["AccountKeyArn"])["KeyMetadata"]["KeyState"] == "Enabled"
+    assert home("guardduty").list_detectors()["DetectorIds"] == []
+    with pytest.raises(home("securityhub").exceptions.InvalidAccessException):
+        home("securityhub").describe_hub()
+
+
+def test_restore_always_puts_back_what_the_account_had_before_the_layer(cloud: Deployment) -> None:
+    home = clients(cloud, GLOBAL)
+    home("iam").update_account_password_policy(MinimumPasswordLength=8)
+
+    deploy(cloud, GLOBAL, "RestoreSettingsOnDelete=always")
+    assert password_policy(home)["MinimumPasswordLength"] == 14
+    delete(cloud, GLOBAL)
+
+    assert password_policy(home)["MinimumPasswordLength"] == 8
+    assert public_access_block(cloud) is None
+    assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+    assert home("ec2").get_ebs_default_kms_key_id()["KmsKeyId"].endswith(":alias/aws/ebs")
+
+
+def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administrator_case_deploys(cloud: Deployment) -> None:
+    """A detector the organization's GuardDuty administrator created already exists: the layer's own is refused
+    ("a detector already exists"), the create rolls back to nothing; with CreateGuardDutyDetector=false it deploys."""
+    home = clients(cloud, GLOBAL)
+    existing = home("guardduty").create_detector(Enable=True)["DetectorId"]
+
+    refused = deploy(cloud, GLOBAL, check=False)
+    assert refused.returncode != 0
+    cf = home("cloudformation")
+    stack = cf.describe_stacks(StackName="strata-account")["Stacks"][0]
+    reasons = [e.get("ResourceStatusReason", "") for e in cf.describe_stack_events(StackName=stack["StackId"])["StackEvents"]]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE", reasons
+    assert any("a detector already exists" in r for r in reasons), reasons
+    assert password_policy(home) is None
+    assert public_access_block(cloud) is None
+    assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+    assert [k for k in home("kms").list_aliases()["Aliases"] if k["AliasName"] == "alias/strata-account"] == []
+    assert home("lambda").list_functions()["Functions"] == []
+    delete(cloud, GLOBAL)
+
+    deploy(cloud, GLOBAL, "CreateGuardDutyDetector=false")
+    assert home("guardduty").list_detectors()["DetectorIds"] == [existing]
+    assert password_policy(home)["MinimumPasswordLength"] == 14
