@@ -4,8 +4,9 @@
 //
 //   npm run invoke -- <function> <event.json> [--local-cloud | --endpoint URL] [--region R] [--timeout S]
 //
-// <function> is a package under packages/ (az-discovery, rds-engine-version, default-sg-lockdown,
-// deletion-protection, empty-bucket-on-delete, tls-verification). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
+// <function> is a package under packages/ with a Makefile (az-discovery, rds-engine-version, default-sg-lockdown,
+// deletion-protection, empty-bucket-on-delete, tls-verification; the account layer's iam-password-policy,
+// ebs-default-encryption, s3-account-public-access-block). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
 // so the answer is shown here whatever URL the event carries. AWS calls go to --endpoint, to a local cloud
 // started for the run (--local-cloud), or to the account the standard AWS variables point at.
 import { existsSync, readFileSync } from 'node:fs';
@@ -52,6 +53,13 @@ if (endpoint) {
   process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const url = new URL(endpoint);
+  if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') {
+    // S3 Control puts the account ID in front of the endpoint host, which an IP address cannot carry: as in the
+    // local cloud's own Lambda processes, the SDK gets localhost and <account>.localhost resolves to loopback.
+    process.env.AWS_ENDPOINT_URL_S3_CONTROL = `${url.protocol}//localhost:${url.port}`;
+    createRequire(import.meta.url)('../local-cloud/strata_local_cloud/lambda_runtime/dataplane_hook.cjs');
+  }
 }
 
 // A listener stands in for CloudFormation's presigned URL and records what the function PUTs.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set-up, build, validate, then deploy the whole baseline to the local cloud with the same
-# `sam deploy --config-env local` used against AWS, and print what was deployed.
+# The main job: set-up, build, validate, then deploy the account layer and the whole baseline to the local
+# cloud with the same `sam deploy --config-env account-local` / `--config-env local` used against AWS, and
+# print what was deployed.
 #
 #   npm start                # deploy, summarise, stop the local cloud (its state is in memory)
 #   npm start -- --keep      # leave the local cloud running and print how to use it (sam delete works too)
@@ -21,11 +22,14 @@ mkdir -p .strata
 echo "== build"
 npx turbo run build --output-logs=errors-only
 .venv/bin/sam build >.strata/sam-build.log 2>&1 || { cat .strata/sam-build.log; exit 1; }
-echo "   sam build: .aws-sam/build/template.yaml and one template per layer"
+.venv/bin/sam build --config-env account-local >>.strata/sam-build.log 2>&1 || { cat .strata/sam-build.log; exit 1; }
+echo "   sam build: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account"
 
 echo "== validate"
-.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml
-.venv/bin/sam validate --lint >/dev/null 2>&1 || .venv/bin/sam validate --lint
+.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml
+for t in template.yaml account/template.yaml; do
+  .venv/bin/sam validate --lint --template-file "$t" >/dev/null 2>&1 || .venv/bin/sam validate --lint --template-file "$t"
+done
 echo "   cfn-lint (with the project policy rules) and sam validate --lint: no findings"
 
 echo "== local cloud"
@@ -35,8 +39,17 @@ start_local_cloud .strata/local-cloud.log
 $keep || trap stop_local_cloud EXIT
 echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: .strata/local-cloud.log)"
 
-echo "== deploy: sam deploy --config-env local"
 .venv/bin/python -c "import boto3; boto3.client('s3').create_bucket(Bucket='strata-local-artifacts')"
+echo "== deploy the account layer: sam deploy --config-env account-local"
+if ! .venv/bin/sam deploy --config-env account-local --no-progressbar >.strata/deploy-account.log 2>&1; then
+  tail -40 .strata/deploy-account.log
+  .venv/bin/python tools/summary.py --stack strata-account --why || true
+  echo "sam deploy of the account layer failed; the whole output is in .strata/deploy-account.log" >&2
+  exit 1
+fi
+.venv/bin/python tools/summary.py --stack strata-account --account
+
+echo "== deploy the environment: sam deploy --config-env local"
 if ! .venv/bin/sam deploy --config-env local --no-progressbar >.strata/deploy-local.log 2>&1; then
   tail -40 .strata/deploy-local.log
   .venv/bin/python tools/summary.py --stack strata-local --why || true

@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/summary.py --stack strata-local [--region us-east-1]
     .venv/bin/python tools/summary.py --stack strata-local --why     # why the last deploy failed
+    .venv/bin/python tools/summary.py --stack strata-account --account   # the account layer and the settings it made
 
 Reads everything through the CloudFormation API, so it describes the local cloud and a real account alike
 (the standard AWS variables choose the target).
@@ -10,8 +11,10 @@ Reads everything through the CloudFormation API, so it describes the local cloud
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
+from typing import Any
 
 import boto3
 
@@ -58,15 +61,60 @@ def why(cf, stack: str) -> int:
     return 0
 
 
+def s3control(region: str | None) -> Any:
+    """S3 Control puts the account ID in front of the endpoint host; against the local cloud (an IP address) the
+    requests go to the endpoint itself (strata_local_cloud.testing.s3control_client)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
+        from strata_local_cloud.testing import s3control_client
+
+        return s3control_client(boto3.session.Session(region_name=region), endpoint)
+    return boto3.client("s3control", region_name=region)
+
+
+def account(cf, stack: str, region: str | None) -> int:
+    """The account layer: its status, and each account-wide control as the services report it."""
+    root = cf.describe_stacks(StackName=stack)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in root.get("Outputs", [])}
+    print(f"stack {root['StackName']}: {root['StackStatus']} ({len(resources(cf, root['StackId']))} resources, "
+          f"{'holds' if outputs.get('IsGlobalResourcesRegion') == 'true' else 'not'} the global settings)")
+    iam, ec2, sh = boto3.client("iam", region_name=region), boto3.client("ec2", region_name=region), boto3.client("securityhub", region_name=region)
+    try:
+        p = iam.get_account_password_policy()["PasswordPolicy"]
+        policy = f"at least {p['MinimumPasswordLength']} characters, last {p.get('PasswordReusePrevention', 0)} not reused"
+    except iam.exceptions.NoSuchEntityException:
+        policy = "none (IAM defaults)"
+    control = s3control(region)
+    try:
+        b = control.get_public_access_block(AccountId=root["StackId"].split(":")[4])["PublicAccessBlockConfiguration"]
+        block = f"{sum(bool(v) for v in b.values())} of 4 settings on"
+    except control.exceptions.NoSuchPublicAccessBlockConfiguration:
+        block = "none"
+    ebs = "on" if ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] else "off"
+    try:
+        standards = ", ".join(s["StandardsArn"].split("/", 1)[1] for s in sh.get_enabled_standards()["StandardsSubscriptions"]) or "none"
+    except sh.exceptions.InvalidAccessException:
+        standards = "Security Hub off"
+    detectors = boto3.client("guardduty", region_name=region).list_detectors()["DetectorIds"]
+    for label, value in [("password policy", policy), ("S3 public access", block),
+                         ("EBS by default", f"{ebs}, key {ec2.get_ebs_default_kms_key_id()['KmsKeyId']}"),
+                         ("Security Hub", standards), ("GuardDuty", f"detector {detectors[0]}" if detectors else "no detector")]:
+        print(f"  {label:<17} {value}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--region", default=None)
     parser.add_argument("--why", action="store_true", help="print why the last deploy failed, and nothing else")
+    parser.add_argument("--account", action="store_true", help="the stack is the account layer: print the controls it set")
     args = parser.parse_args()
     cf = boto3.client("cloudformation", region_name=args.region)
     if args.why:
         return why(cf, args.stack)
+    if args.account:
+        return account(cf, args.stack, args.region)
     try:
         root = cf.describe_stacks(StackName=args.stack)["Stacks"][0]
     except cf.exceptions.ClientError as error:

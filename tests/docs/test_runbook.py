@@ -22,14 +22,14 @@ def template_parameters() -> set[str]:
     from samcli.yamlhelper import yaml_parse
 
     names: set[str] = set(yaml_parse((REPO / "template.yaml").read_text())["Parameters"])
-    for layer in (REPO / "nested").glob("*.yaml"):
+    for layer in [*(REPO / "nested").glob("*.yaml"), REPO / "account" / "template.yaml"]:
         names |= set((yaml_parse(layer.read_text()).get("Parameters") or {}))
     return names
 
 
 def test_the_runbook_covers_the_operations_an_operator_needs():
     headings = set(re.findall(r"^## (.+)$", RUNBOOK, re.M))
-    for needed in ("Prerequisites", "First deploy of an environment", "HTTPS", "Update one layer", "Roll back",
+    for needed in ("Prerequisites", "Account layer", "First deploy of an environment", "HTTPS", "Update one layer", "Roll back",
                    "Rotate the database secret", "An account that already has a Config recorder",
                    "Restore the database from a snapshot", "Change-set guard (plan)", "Tear down dev", "Tear down prod (deliberately)"):
         assert needed in headings

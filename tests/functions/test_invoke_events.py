@@ -41,8 +41,8 @@ def invoke(event: Path) -> tuple[int, dict]:
 
 def test_there_are_create_update_and_delete_events_for_each_function() -> None:
     functions = sorted(p.name for p in (REPO / "packages").iterdir() if (p / "Makefile").exists())
-    assert functions == ["az-discovery", "default-sg-lockdown", "deletion-protection", "empty-bucket-on-delete", "rds-engine-version",
-                         "tls-verification"]
+    assert functions == ["az-discovery", "default-sg-lockdown", "deletion-protection", "ebs-default-encryption", "empty-bucket-on-delete",
+                         "iam-password-policy", "rds-engine-version", "s3-account-public-access-block", "tls-verification"]
     for function in functions:
         for kind in ("create", "update", "delete"):
             assert (REPO / "events" / f"{function}-{kind}.json").is_file(), f"events/{function}-{kind}.json is missing"
