@@ -16,7 +16,9 @@ export function table(results) {
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results.rows) {
-    const firstUse = r.firstUseBytes ? `${kib(r.firstUseBytes)} / ${kib(r.firstUseGzipBytes)}, ${r.firstUseMedianMs} ms` : 'nothing';
+    const firstUse = r.firstUseBytes
+      ? `${kib(r.firstUseBytes)} / ${kib(r.firstUseGzipBytes)}, ${r.firstUseMedianMs} ms`
+      : 'nothing';
     lines.push(
       `| ${r.function} (${r.clients.join(', ')}) | ${kib(r.bytes)} / ${kib(r.gzipBytes)} | ${kib(r.floorBytes)} / ${kib(r.floorGzipBytes)} | ${r.initMedianMs} ms | ${r.floorInitMedianMs} ms | ${r.ratio}${r.withinBudget ? '' : ' **over**'} | ${firstUse} |`,
     );

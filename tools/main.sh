@@ -41,6 +41,8 @@ echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: .strata/local-cl
 
 .venv/bin/python -c "import boto3; boto3.client('s3').create_bucket(Bucket='strata-local-artifacts')"
 echo "== deploy the account layer: sam deploy --config-env account-local"
+# The Guard hook reads its rules from S3 (GuardRulesUri in samconfig.toml [account-local]).
+.venv/bin/python -c "import boto3; boto3.client('s3').upload_file('account/guard/strata.guard', 'strata-local-artifacts', 'strata-account/guard/strata.guard')"
 if ! .venv/bin/sam deploy --config-env account-local --no-progressbar >.strata/deploy-account.log 2>&1; then
   tail -40 .strata/deploy-account.log
   .venv/bin/python tools/summary.py --stack strata-account --why || true

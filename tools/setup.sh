@@ -54,3 +54,22 @@ status=0
 wait "$main_venv" || status=$?
 wait "$checkov_venv" || status=$?
 [ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
+
+# cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
+# cloud runs it for that hook). No package of its own carries the current release; AWS's
+# @cdklabs/cdk-validator-cfnguard ships its Linux builds on npm, so set-up unpacks the one for this machine from
+# that pinned package and checks it against its pinned checksum (cfn-guard 3.1.1).
+GUARD_PACKAGE=@cdklabs/cdk-validator-cfnguard@0.0.62
+case "$(uname -m)" in
+  x86_64) guard_arch=x86_64 guard_sha=9c7a820318676dc7372f6756ddfc7ca5f0c019299fb5505fda6dfd54718c58bd ;;
+  aarch64 | arm64) guard_arch=aarch64 guard_sha=f596043df77b6e839759e90e3d08671b5384c6e07d4a9c34f6d0bfbc76148154 ;;
+  *) say "cfn-guard: no Linux build for $(uname -m) in $GUARD_PACKAGE"; exit 1 ;;
+esac
+if [ "$(sha256sum .venv/bin/cfn-guard 2>/dev/null | cut -c1-64)" != "$guard_sha" ]; then
+  say "cfn-guard: unpacking the $guard_arch build from $GUARD_PACKAGE"
+  guard_tmp=$(mktemp -d)
+  (cd "$guard_tmp" && npm pack --silent "$GUARD_PACKAGE" >/dev/null && tar xzf ./*.tgz "package/bin/ubuntu/$guard_arch/cfn-guard")
+  install -m 0755 "$guard_tmp/package/bin/ubuntu/$guard_arch/cfn-guard" .venv/bin/cfn-guard
+  rm -rf "$guard_tmp"
+  [ "$(sha256sum .venv/bin/cfn-guard | cut -c1-64)" = "$guard_sha" ] || { say "cfn-guard: checksum mismatch"; rm -f .venv/bin/cfn-guard; exit 1; }
+fi

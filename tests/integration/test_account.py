@@ -33,6 +33,9 @@ def account_build() -> Path:
 def cloud(account_build: Path) -> Iterator[Deployment]:
     deployment = Deployment("account")
     try:
+        # The config-env's GuardRulesUri (samconfig.toml [account-local]), as npm start uploads it.
+        deployment.client("s3").upload_file(str(REPO / "account" / "guard" / "strata.guard"), "strata-local-artifacts",
+                                            "strata-account/guard/strata.guard")
         yield deployment
     finally:
         deployment.stop()
@@ -158,3 +161,19 @@ def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administr
     deploy(cloud, GLOBAL, "CreateGuardDutyDetector=false")
     assert home("guardduty").list_detectors()["DetectorIds"] == [existing]
     assert password_policy(home)["MinimumPasswordLength"] == 14
+
+
+def test_the_environment_deploys_under_the_guard_hook_in_fail_mode_and_every_rule_it_targets_passes(cloud: Deployment, sam_build: Path) -> None:
+    """The account layer's Guard hook (FAIL mode in account-local) runs Strata's rules on the environment's DB instance,
+    parameter group and launch template: the baseline must pass its own rules, or the quick start would stop."""
+    home = clients(cloud, GLOBAL)
+    deploy(cloud, GLOBAL)
+    assert home("cloudformation").describe_stacks(StackName="strata-account")["Stacks"][0]["Outputs"]
+    cloud.sam("deploy", "--config-env", "local")
+
+    cf = home("cloudformation")
+    stacks = [s["StackId"] for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] == "CREATE_COMPLETE"]
+    hook_events = [e for s in stacks for e in cf.describe_stack_events(StackName=s)["StackEvents"] if e.get("HookType")]
+    assert {e["ResourceType"] for e in hook_events} == {"AWS::RDS::DBInstance", "AWS::RDS::DBParameterGroup", "AWS::EC2::LaunchTemplate"}
+    assert {(e["HookType"], e["HookStatus"], e["HookFailureMode"]) for e in hook_events} == {
+        ("Strata::Policy::Guard", "HOOK_COMPLETE_SUCCEEDED", "FAIL")}, [e.get("HookStatusReason") for e in hook_events]

@@ -50,12 +50,23 @@ class CustomResourceInvoker(Protocol):
     def invoke(self, p: Provision, function: dict[str, Any], event: dict[str, Any], service_timeout: int) -> dict[str, Any]: ...
 
 
+class HookRegistry(Protocol):
+    """AWS::CloudFormation::GuardHook: the hooks the engine runs before each resource it provisions (hooks.py)."""
+
+    def register_hook(self, region: str, alias: str, arn: str, props: dict[str, Any]) -> None: ...
+
+    def forget_hook(self, region: str, alias: str) -> None: ...
+
+    def has_hook(self, region: str, alias: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Services:
     endpoint: Callable[[], str]
     nested: NestedStackHost
     functions: FunctionRegistry
     invoker: CustomResourceInvoker
+    hooks: HookRegistry
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,13 @@ from collections.abc import Callable
 from typing import Any
 
 from ..rules import ALL_TYPES, rule
+from . import hooks as guard_hooks
 from . import preflight
 from . import template as tpl
 from .context import ACCOUNT, Provision, Services, StackInfo
 from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, Unsupported, ValidationError
 from .executor import Run, reverse, run_graph
+from .hooks import Hooks
 from .plan import Change, bind, has_unknown, plan, same
 from .policy import Why, effective_policy
 from .providers import Tracked, provider_for
@@ -86,7 +88,8 @@ class Engine:
         self.endpoint = endpoint
         self.store = Store()
         self.invoker = Invoker(endpoint, code_dir=code_dir, dataplane=dataplane)
-        self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker)
+        self.hooks = Hooks()
+        self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker, hooks=self.hooks)
         self.threads: list[threading.Thread] = []
 
     def provision(self, stack: Stack | None, region: str, logical_id: str | None = None, resource_type: str | None = None,
@@ -323,6 +326,7 @@ class Engine:
             if taken is not None:
                 # The handler reads before it creates: a name taken since the pre-deployment check is refused too.
                 raise ResourceFailure(preflight.already_exists(res.type, taken))
+            self.run_hooks(stack, p, res, res.props, "CREATE", None)
             tracked = Tracked(res.props)
             physical, attrs = provider.create(p, logical_id, tracked)
             unread = [k for k in tracked.unread() if k not in provider.applied_later]
@@ -357,6 +361,19 @@ class Engine:
                       "and update the stack again.")
             self.store.set_resource_status(stack, current, "UPDATE_FAILED", reason)
             raise ResourceError(current.logical_id, reason)
+
+    def run_hooks(self, stack: Stack, p: Provision, res: Resource, props: dict[str, Any], action: str, previous: dict[str, Any] | None) -> None:
+        """The account's Guard hooks for this resource, before it is provisioned (hooks.py): an event per hook, and the
+        resource fails when a FAIL-mode hook fails."""
+        outcomes = [guard_hooks.invoke(p, hook, stack.id, res.logical_id, res.type, props, action, previous)
+                    for hook in self.hooks.matching(stack.region, res.type, action)]
+        for o in outcomes:
+            self.store.event(stack, res.logical_id, res.type, f"{action}_IN_PROGRESS", res.physical_id, None, hook={
+                "HookType": o.hook.alias, "HookStatus": o.status, "HookStatusReason": o.reason, "HookInvocationPoint": "PRE_PROVISION",
+                "HookFailureMode": o.hook.mode})
+        blocked = guard_hooks.blocked_reason(outcomes)
+        if blocked:
+            raise ResourceFailure(blocked)
 
     def check_resource(self, logical_id: str, resource_type: str, props: dict[str, Any]) -> None:
         """The resource handler's own schema check of the resolved properties (validation.py)."""
@@ -471,6 +488,8 @@ class Engine:
             provider = provider_for(res.type)
             self.check_resource(res.logical_id, res.type, props)
             provider.check_in_place(res.props, props)
+            if not rolling_back:  # a rollback puts back what was accepted before
+                self.run_hooks(stack, p, res, props, "UPDATE", res.props)
             physical, attrs = provider.update(p, res.physical_id, res.props, props, res.attrs)
         except Exception as error:
             reason = str(error) if isinstance(error, (ResourceFailure, ValidationError)) else _describe(error)

@@ -182,13 +182,14 @@ class Store:
 
     # ------------------------------------------------------------ events
     def event(self, stack: Stack, logical_id: str, rtype: str, status: str, physical: str | None, reason: str | None = None,
-              props: dict[str, Any] | None = None) -> None:
+              props: dict[str, Any] | None = None, hook: dict[str, str] | None = None) -> None:
+        """`hook`: HookType, HookStatus, HookStatusReason, HookInvocationPoint, HookFailureMode of a hook's event."""
         with self.lock:
             stack.events.append({
                 "StackId": stack.id, "EventId": str(uuid.uuid4()), "StackName": stack.name,
                 "LogicalResourceId": logical_id, "PhysicalResourceId": physical or "", "ResourceType": rtype,
                 "Timestamp": now(), "ResourceStatus": status, "ResourceStatusReason": reason,
-                "ResourceProperties": json.dumps(props) if props is not None else None,
+                "ResourceProperties": json.dumps(props) if props is not None else None, **(hook or {}),
             })
 
     def set_stack_status(self, stack: Stack, status: str, reason: str | None = None) -> None:

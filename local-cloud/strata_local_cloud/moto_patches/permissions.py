@@ -63,7 +63,8 @@ def _iam(account: str) -> Any:
     return iam_backends[account]["global"]
 
 
-def _role(account: str, arn: str) -> Any:
+def role_by_arn(account: str, arn: str) -> Any:
+    """The IAM role with that ARN, or None."""
     from moto.iam.exceptions import NotFoundException
 
     try:
@@ -84,7 +85,7 @@ def _lambda(backend: Any, args: dict[str, Any]) -> None:
     from moto.awslambda.exceptions import InvalidParameterValueException
 
     spec = args["spec"]
-    role = _role(backend.account_id, spec.get("Role", ""))
+    role = role_by_arn(backend.account_id, spec.get("Role", ""))
     if role is None:
         return  # moto's own check answers for a role that does not exist
     trust = Request(Principal(service="lambda.amazonaws.com"), "sts:AssumeRole", context={"aws:SourceAccount": backend.account_id})
@@ -164,7 +165,7 @@ def _delivery_channel(backend: Any, args: dict[str, Any]) -> None:
     account = backend.account_id
     key = f"arn:aws:s3:::{bucket}/{prefix + '/' if prefix else ''}AWSLogs/{account}/Config/x"
     context = {**_TLS, "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": account}
-    role = _role(account, recorder.role_arn or "")
+    role = role_by_arn(account, recorder.role_arn or "")
     policy = _bucket_policy(account, bucket)
     # Same account: the write is allowed when the role's identity policies or the bucket policy allow it, and
     # neither denies it (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).

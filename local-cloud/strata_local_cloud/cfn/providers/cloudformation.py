@@ -63,3 +63,32 @@ class WaitConditionHandle(Provider):
 
     def delete(self, p, physical, props, attrs):
         return None
+
+
+@register
+class GuardHook(Provider):
+    """AWS::CloudFormation::GuardHook: registers the hook the engine runs before each resource (cfn/hooks.py).
+    Ref and HookArn are the hook's ARN; Alias is create-only, everything else updates in place (the registry schema)."""
+
+    type = "AWS::CloudFormation::GuardHook"
+    in_place = frozenset({"RuleLocation", "LogBucket", "HookStatus", "TargetOperations", "FailureMode", "TargetFilters", "StackFilters",
+                          "ExecutionRole", "Options"})
+    name_property = "Alias"
+
+    def exists(self, p, name):
+        return p.services.hooks.has_hook(p.region, name)
+
+    def create(self, p, logical_id, props):
+        alias = props["Alias"]
+        arn = f"arn:aws:cloudformation:{p.region}:{p.account}:type/hook/{alias.replace('::', '-')}"
+        settings = {k: props[k] for k in ("RuleLocation", "ExecutionRole", "FailureMode", "HookStatus", "TargetOperations") if k in props}
+        settings.update({k: props[k] for k in ("LogBucket", "TargetFilters", "StackFilters", "Options") if k in props})
+        p.services.hooks.register_hook(p.region, alias, arn, settings)
+        return arn, {"HookArn": arn}
+
+    def update(self, p, physical, old, new, attrs):
+        p.services.hooks.register_hook(p.region, new["Alias"], physical, {k: v for k, v in new.items() if k != "Alias"})
+        return physical, attrs
+
+    def delete(self, p, physical, props, attrs):
+        p.services.hooks.forget_hook(p.region, props["Alias"])
