@@ -53,6 +53,18 @@ export class HttpStatusError extends Error {
   }
 }
 
+/** An AWS service refused a call a resource made: names the service, the operation and the service's own error. */
+export class ServiceRefusedError extends Error {
+  constructor(service: string, operation: string, options: { cause: unknown }) {
+    const cause = options.cause as { name?: string; message?: string };
+    super(
+      `${service} refused ${operation}: ${cause.name ?? 'Error'}: ${cause.message ?? String(options.cause)}`,
+      options,
+    );
+    this.name = 'ServiceRefusedError';
+  }
+}
+
 export class PreviousSettingError extends Error {
   constructor(kind: string, physicalResourceId: string) {
     super(

@@ -1,5 +1,7 @@
 /** Errors of @strata/ebs-default-encryption. Messages become the FAILED Reason CloudFormation shows. */
 
+import { ServiceRefusedError } from '@strata/custom-resource-runtime';
+
 export class KmsKeyRegionError extends Error {
   constructor(keyArn: string, region: string) {
     super(
@@ -9,10 +11,9 @@ export class KmsKeyRegionError extends Error {
   }
 }
 
-export class EbsSettingRefusedError extends Error {
+export class EbsSettingRefusedError extends ServiceRefusedError {
   constructor(operation: string, options: { cause: unknown }) {
-    const cause = options.cause as { name?: string; message?: string };
-    super(`EC2 refused ${operation}: ${cause.name ?? 'Error'}: ${cause.message ?? String(options.cause)}`, options);
+    super('EC2', operation, options);
     this.name = 'EbsSettingRefusedError';
   }
 }

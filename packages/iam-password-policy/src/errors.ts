@@ -1,5 +1,7 @@
 /** Errors of @strata/iam-password-policy. Messages become the FAILED Reason CloudFormation shows. */
 
+import { ServiceRefusedError } from '@strata/custom-resource-runtime';
+
 export class HardExpiryWithoutMaxAgeError extends Error {
   constructor() {
     super(
@@ -9,10 +11,9 @@ export class HardExpiryWithoutMaxAgeError extends Error {
   }
 }
 
-export class PasswordPolicyRefusedError extends Error {
+export class PasswordPolicyRefusedError extends ServiceRefusedError {
   constructor(operation: string, options: { cause: unknown }) {
-    const cause = options.cause as { name?: string; message?: string };
-    super(`IAM refused ${operation}: ${cause.name ?? 'Error'}: ${cause.message ?? String(options.cause)}`, options);
+    super('IAM', operation, options);
     this.name = 'PasswordPolicyRefusedError';
   }
 }

@@ -1,12 +1,10 @@
 /** Errors of @strata/s3-account-public-access-block. Messages become the FAILED Reason CloudFormation shows. */
 
-export class PublicAccessBlockRefusedError extends Error {
+import { ServiceRefusedError } from '@strata/custom-resource-runtime';
+
+export class PublicAccessBlockRefusedError extends ServiceRefusedError {
   constructor(operation: string, options: { cause: unknown }) {
-    const cause = options.cause as { name?: string; message?: string };
-    super(
-      `S3 Control refused ${operation}: ${cause.name ?? 'Error'}: ${cause.message ?? String(options.cause)}`,
-      options,
-    );
+    super('S3 Control', operation, options);
     this.name = 'PublicAccessBlockRefusedError';
   }
 }
