@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.server import MotoRequestHandler
 
-    from strata_local_cloud import dataplane, moto_patches
+    from strata_local_cloud import dataplane, moto_patches, services
     from strata_local_cloud.cfn import api
     from strata_local_cloud.workdir import WorkDir
 
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     plane = dataplane.DataPlane(work.sub("dataplane"))
     moto_patches.install_all(plane)
     engine = api.install(lambda: url[0], plane, work.sub("code"))
-    app = DomainDispatcherApplication(create_backend_app)
+    # Services moto lacks entirely (IAM Access Analyzer) are answered by the local cloud's own handlers.
+    app = services.serve(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)

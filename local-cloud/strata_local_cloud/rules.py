@@ -49,7 +49,7 @@ def rule(id: str, cls: Class, types: tuple[str, ...] | str, refuses: str, source
 
 def load() -> dict[str, Rule]:
     """Every rule: importing the modules that declare them registers them."""
-    from . import moto_patches  # noqa: F401 - each service's patch module declares its rules
+    from . import moto_patches, services  # noqa: F401 - each service's patch module, and each service of ours, declares its rules
     from .cfn import api, engine  # noqa: F401 - the API, the engine and what they import declare theirs
     from .cfn.providers import supported_types
 

@@ -102,6 +102,8 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert detector["Status"] == "ENABLED"
     assert {f["Name"]: f["Status"] for f in detector["Features"]} == {"S3_DATA_EVENTS": "ENABLED"}
     assert outputs["IsGlobalResourcesRegion"] == "true"
+    analyzers = home("accessanalyzer").list_analyzers()["analyzers"]
+    assert [(a["name"], a["type"], a["arn"]) for a in analyzers] == [("strata-account", "ACCOUNT", outputs["AccessAnalyzerArn"])]
 
     # a second region: EBS encryption by default there too, no second copy of the global settings, IAM controls off
     deploy(cloud, OTHER, f"GlobalResourcesRegion={GLOBAL}")
@@ -112,6 +114,7 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert other("ec2").get_ebs_default_kms_key_id()["KmsKeyId"].startswith(f"arn:aws:kms:{OTHER}:{ACCOUNT}:key/")
     assert disabled_controls(other, FSBP) == {"IAM.1", "IAM.2", "IAM.3", "IAM.4", "IAM.5", "IAM.6", "IAM.7", "IAM.8", "IAM.21"}
     assert {"1.4", "1.8", "1.9", "1.14"} <= disabled_controls(other, CIS)
+    assert [a["name"] for a in other("accessanalyzer").list_analyzers()["analyzers"]] == ["strata-account"]  # CIS 1.20: every region
 
     # deleting the layer keeps the settings (RestoreSettingsOnDelete: on-rollback) and the key (it encrypts volumes)
     delete(cloud, OTHER)
@@ -120,6 +123,7 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
     assert home("kms").describe_key(KeyId=outputs["AccountKeyArn"])["KeyMetadata"]["KeyState"] == "Enabled"
     assert home("guardduty").list_detectors()["DetectorIds"] == []
+    assert home("accessanalyzer").list_analyzers()["analyzers"] == []
     with pytest.raises(home("securityhub").exceptions.InvalidAccessException):
         home("securityhub").describe_hub()
 

@@ -138,6 +138,7 @@ def supported_types() -> list[str]:
 @functools.cache
 def _load() -> None:
     from . import (  # noqa: F401 - importing registers the providers
+        accessanalyzer,
         autoscaling,
         cloudformation,
         cloudtrail,

@@ -1,0 +1,42 @@
+"""Services moto 5.2.5 does not have at all, served by the local cloud itself beside moto's server.
+
+`serve(app)` wraps moto's WSGI application: a request signed for one of these services (the SigV4 credential
+scope names the service) is answered here, everything else goes to moto. Each service implements the operations
+the templates' resources use; any other operation is refused loudly (HTTP 501 naming it),
+never answered with an empty success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from . import accessanalyzer
+
+Handler = Callable[[Request, str, str], Any]  # (request, region, account) -> werkzeug Response
+SERVICES: dict[str, Handler] = {"access-analyzer": accessanalyzer.handle}
+
+
+def _scope(environ: dict[str, Any]) -> tuple[str, str] | None:
+    """(service, region) from the SigV4 Authorization header: Credential=<key>/<date>/<region>/<service>/aws4_request."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    try:
+        _, _, region, service, _ = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+    except (IndexError, ValueError):
+        return None
+    return service, region
+
+
+def serve(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    from ..cfn.context import ACCOUNT
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        scope = _scope(environ)
+        if scope and scope[0] in SERVICES:
+            response = SERVICES[scope[0]](Request(environ), scope[1], ACCOUNT)
+            return response(environ, start_response)
+        return app(environ, start_response)
+
+    return wsgi
