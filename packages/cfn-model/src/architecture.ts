@@ -5,11 +5,13 @@ import { resolve } from 'node:path';
 import { diagramModel, toArchitectureDot, toMermaid } from './diagram';
 import { PARAMETERS_END, PARAMETERS_START, parameterTable } from './parameters-doc';
 import { loadProject, resolveProject } from './project';
+import { resolveTemplate } from './resolve';
 import { loadSamConfig } from './samconfig';
+import { loadTemplate } from './template';
 
 /**
  * `npm run docs` (alias `npm run diagram`) writes what the README and docs/ show of the templates: the
- * architecture diagram (prod, the fullest environment) as docs/architecture.mmd, the Mermaid block in
+ * architecture diagram (the account layer with its Guard hook, and prod, the fullest environment) as docs/architecture.mmd, the Mermaid block in
  * README.md, docs/architecture.dot and docs/architecture.svg (Graphviz), and the README's table of the root
  * parameters. `--check` writes nothing and exits 1 when a committed copy is stale.
  */
@@ -24,7 +26,15 @@ export function generate(root: string): { mermaid: string; dot: string } {
     CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
     ...config.parameterOverrides,
   });
-  const model = diagramModel(resolved);
+  const accountFile = resolve(root, 'account', 'template.yaml');
+  const account = existsSync(accountFile)
+    ? resolveTemplate(
+        loadTemplate(accountFile),
+        { GuardRulesUri: 's3://artifacts/strata/strata.guard' },
+        { where: accountFile },
+      )
+    : undefined;
+  const model = diagramModel(resolved, account);
   return { mermaid: toMermaid(model), dot: toArchitectureDot(model) };
 }
 

@@ -1,4 +1,5 @@
 import type { ResolvedProject } from './project';
+import type { ResolvedTemplate } from './resolve';
 import type { Resource } from './template';
 
 /**
@@ -29,6 +30,11 @@ const SHOWN: [string, string][] = [
   ['AWS::RDS::DBInstance', 'RDS MySQL'],
   ['AWS::Serverless::Function', 'Lambda'],
   ['AWS::Lambda::Function', 'Lambda'],
+  ['AWS::SecurityHub::Hub', 'Security Hub'],
+  ['AWS::SecurityHub::Standard', 'Security Hub standard'],
+  ['AWS::GuardDuty::Detector', 'GuardDuty'],
+  ['AWS::AccessAnalyzer::Analyzer', 'IAM Access Analyzer'],
+  ['AWS::CloudFormation::GuardHook', 'Guard hook (policy rules)'],
 ];
 
 export interface DiagramNode {
@@ -48,13 +54,23 @@ function customLabel(resource: Resource): string | undefined {
     : undefined;
 }
 
-export function diagramModel(resolved: ResolvedProject): DiagramModel {
+/**
+ * `account`: the account layer (account/template.yaml), drawn first as its own group: each environment's layers are
+ * deployed on top of it, so it points at the environment's first layer.
+ */
+export function diagramModel(resolved: ResolvedProject, account?: ResolvedTemplate): DiagramModel {
   const layers: DiagramModel['layers'] = [];
   const firstOf = new Map<string, string>();
-  for (const [layerId, layer] of Object.entries(resolved.layers)) {
+  const groups: [string, Record<string, Resource>][] = [
+    ...(account ? ([['AccountStack', account.resources]] as [string, Record<string, Resource>][]) : []),
+    ...Object.entries(resolved.layers).map(
+      ([id, layer]) => [id, layer.resources] as [string, Record<string, Resource>],
+    ),
+  ];
+  for (const [layerId, layerResources] of groups) {
     const name = layerId.replace(/Stack$/, '').toLowerCase();
     const counts = new Map<string, { label: string; count: number; first: string }>();
-    for (const [logicalId, resource] of Object.entries(layer.resources)) {
+    for (const [logicalId, resource] of Object.entries(layerResources)) {
       const label = SHOWN.find(([type]) => type === resource.Type)?.[1] ?? customLabel(resource);
       if (!label) continue;
       const entry = counts.get(label) ?? { label, count: 0, first: logicalId };
@@ -87,6 +103,8 @@ export function diagramModel(resolved: ResolvedProject): DiagramModel {
     for (const dep of deps)
       dependencies.push([dep.replace(/Stack$/, '').toLowerCase(), layerId.replace(/Stack$/, '').toLowerCase()]);
   }
+  const firstLayer = Object.keys(resolved.layers)[0];
+  if (account && firstLayer) dependencies.push(['account', firstLayer.replace(/Stack$/, '').toLowerCase()]);
   return { layers, traffic, dependencies: dependencies.sort() };
 }
 

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { stale } from '../../src/architecture';
 import { diagramModel, toMermaid } from '../../src/diagram';
 import { loadProject, resolveProject } from '../../src/project';
+import { resolveTemplate } from '../../src/resolve';
+import { parseTemplate } from '../../src/template';
 
 const REPO = join(__dirname, '..', '..', '..', '..');
 
@@ -20,5 +22,21 @@ describe('Unit: architecture diagram', () => {
     const mermaid = toMermaid(model);
     expect(mermaid).toMatch(/^flowchart LR\n/);
     expect(mermaid).toContain('  subgraph data[data layer]\n    data_Key["KMS key"]\n    data_Db["RDS MySQL"]\n  end');
+  });
+
+  it('draws the account layer first, pointing at the environment it underlies', () => {
+    const account = resolveTemplate(
+      parseTemplate(
+        'Resources:\n  Hub: { Type: AWS::SecurityHub::Hub }\n  Hook: { Type: AWS::CloudFormation::GuardHook, Properties: {} }\n',
+      ),
+      {},
+    );
+    const model = diagramModel(
+      resolveProject(loadProject(join(__dirname, '..', 'fixtures', 'cost', 'root.yaml')), { EnvironmentType: 'prod' }),
+      account,
+    );
+    expect(model.layers.map((l) => l.name)).toEqual(['account', 'net', 'data']);
+    expect(model.layers[0]?.nodes.map((n) => n.label)).toEqual(['Security Hub', 'Guard hook (policy rules)']);
+    expect(model.dependencies).toContainEqual(['account', 'net']);
   });
 });
