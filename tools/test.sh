@@ -20,8 +20,9 @@ npx turbo run test --continue --output-logs=errors-only || true
 phase jest
 npx turbo run build --output-logs=errors-only && checks+=(build=ok) || checks+=(build=fail)
 phase build
-# The local cloud's Python: ruff and mypy with its own configuration (local-cloud/pyproject.toml), zero findings.
-(cd local-cloud && ../.venv/bin/ruff check --quiet .) && checks+=(ruff=ok) || checks+=(ruff=fail)
+# The local cloud's Python: ruff and mypy with its own configuration (local-cloud/pyproject.toml), zero findings;
+# tools/ and tests/ with the root ruff.toml (the same rule set).
+(cd local-cloud && ../.venv/bin/ruff check --quiet .) && .venv/bin/ruff check --quiet tools tests && checks+=(ruff=ok) || checks+=(ruff=fail)
 (cd local-cloud && ../.venv/bin/mypy) >/dev/null 2>&1 && checks+=(mypy=ok) || { (cd local-cloud && ../.venv/bin/mypy) | tail -20; checks+=(mypy=fail); }
 phase python-lint
 

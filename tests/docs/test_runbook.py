@@ -23,7 +23,7 @@ def template_parameters() -> set[str]:
 
     names: set[str] = set(yaml_parse((REPO / "template.yaml").read_text())["Parameters"])
     for layer in [*(REPO / "nested").glob("*.yaml"), REPO / "account" / "template.yaml"]:
-        names |= set((yaml_parse(layer.read_text()).get("Parameters") or {}))
+        names |= set(yaml_parse(layer.read_text()).get("Parameters") or {})
     return names
 
 

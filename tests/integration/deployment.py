@@ -8,14 +8,15 @@ credentials in the standard AWS variables, they read a stack already deployed to
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import boto3
+
 from strata_local_cloud.launch import LocalCloud
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ class Baseline:
     layers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, client: Callable[[str], Any], stack: str) -> "Baseline":
+    def read(cls, client: Callable[[str], Any], stack: str) -> Baseline:
         cf = client("cloudformation")
         root = cf.describe_stacks(StackName=stack)["Stacks"][0]
         layers = {r["LogicalResourceId"].removesuffix("Stack"): r["PhysicalResourceId"]

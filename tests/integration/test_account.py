@@ -7,17 +7,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
-from strata_local_cloud.testing import s3control_client
 
 from deployment import REPO, Deployment
+from strata_local_cloud.testing import s3control_client
 
 ACCOUNT = "123456789012"
 GLOBAL, OTHER = "us-east-1", "eu-west-1"
+Clients = Callable[[str], Any]
 FSBP = "aws-foundational-security-best-practices/v/1.0.0"
 CIS = "cis-aws-foundations-benchmark/v/3.0.0"
 
@@ -41,7 +43,8 @@ def cloud(account_build: Path) -> Iterator[Deployment]:
         deployment.stop()
 
 
-def clients(deployment: Deployment, region: str):  # noqa: ANN201 - a boto3 client factory for one region
+def clients(deployment: Deployment, region: str) -> Clients:
+    """boto3 clients for the local cloud in one region, by service name."""
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
     return lambda service: session.client(service, endpoint_url=deployment.cloud.url)
 
@@ -59,7 +62,7 @@ def delete(deployment: Deployment, region: str) -> None:
     deployment.sam("delete", "--config-env", "account-local", "--region", region, "--s3-bucket", BUCKETS[region], "--no-prompts")
 
 
-def password_policy(c) -> dict | None:  # noqa: ANN001
+def password_policy(c: Clients) -> dict[str, Any] | None:
     iam = c("iam")
     try:
         return iam.get_account_password_policy()["PasswordPolicy"]
@@ -67,7 +70,7 @@ def password_policy(c) -> dict | None:  # noqa: ANN001
         return None
 
 
-def public_access_block(deployment: Deployment) -> dict | None:
+def public_access_block(deployment: Deployment) -> dict[str, Any] | None:
     s3control = s3control_client(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=GLOBAL),
                                  deployment.cloud.url)
     try:
@@ -76,7 +79,7 @@ def public_access_block(deployment: Deployment) -> dict | None:
         return None
 
 
-def disabled_controls(c, standard: str) -> set[str]:  # noqa: ANN001
+def disabled_controls(c: Clients, standard: str) -> set[str]:
     sub = f"arn:aws:securityhub:{c('sts').meta.region_name}:{ACCOUNT}:subscription/{standard}"
     return {x["ControlId"] for x in c("securityhub").describe_standards_controls(StandardsSubscriptionArn=sub)["Controls"]
             if x["ControlStatus"] == "DISABLED"}
