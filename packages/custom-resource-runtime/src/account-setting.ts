@@ -32,8 +32,8 @@ export const restoreOnDelete = () =>
 
 /** The account and region of the stack a request comes from (arn:<partition>:cloudformation:<region>:<account>:stack/…). */
 export function stackScope(stackId: string): { partition: string; region: string; account: string } {
-  const [, partition = 'aws', , region = '', account = ''] = stackId.split(':');
-  return { partition, region, account };
+  const [, partition, , region = '', account = ''] = stackId.split(':');
+  return { partition: partition || 'aws', region, account };
 }
 
 export interface AccountSetting<
@@ -114,10 +114,10 @@ export function accountSetting<P extends { RestoreOnDelete?: RestoreOnDelete | u
         throw error;
       }
     },
+    // No physicalResourceId: the runtime answers an Update with the current one, which keeps the setting as it was.
     update: async (p, _old, ctx) => {
       ctx.phase(`applying the ${setting.name}`);
-      const data = await setting.apply(p, ctx);
-      return { ...(ctx.event.PhysicalResourceId ? { physicalResourceId: ctx.event.PhysicalResourceId } : {}), data };
+      return { data: await setting.apply(p, ctx) };
     },
     delete: async (p, ctx) => {
       const when: RestoreOnDelete = p?.RestoreOnDelete ?? 'on-rollback';

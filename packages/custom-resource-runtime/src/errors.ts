@@ -53,6 +53,9 @@ export class HttpStatusError extends Error {
   }
 }
 
+/** The `name` of an error an AWS SDK call threw (the service's error code), or '' for anything else. */
+export const errorName = (error: unknown): string => (error as { name?: string }).name ?? '';
+
 /** An AWS service refused a call a resource made: names the service, the operation and the service's own error. */
 export class ServiceRefusedError extends Error {
   constructor(service: string, operation: string, options: { cause: unknown }) {

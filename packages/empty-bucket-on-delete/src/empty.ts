@@ -7,7 +7,7 @@ import {
   PutBucketPolicyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { Logger } from '@strata/custom-resource-runtime';
+import { errorName, type Logger } from '@strata/custom-resource-runtime';
 import { BucketKeepsFillingError, ObjectsNotDeletedError } from './errors';
 
 export interface EmptyDeps {
@@ -26,8 +26,6 @@ export interface EmptyResult {
 
 /** The statement added to the bucket policy before emptying: no principal may write any more. */
 export const DENY_WRITES_SID = 'StrataDenyWritesWhileDeleting';
-
-const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 /** Every page of ListObjectVersions (the SDK has no paginator for it: it pages by key and version markers). */
 async function* versionPages(

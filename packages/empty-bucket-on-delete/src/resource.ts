@@ -1,6 +1,12 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type CustomResource, cfn, type InvocationContext, isRollbackOfCreate } from '@strata/custom-resource-runtime';
+import {
+  type CustomResource,
+  cfn,
+  type InvocationContext,
+  isRollbackOfCreate,
+  stackScope,
+} from '@strata/custom-resource-runtime';
 import * as z from 'zod/mini';
 import { emptyBucket } from './empty';
 
@@ -19,9 +25,6 @@ export const properties = z.strictObject({
 });
 export type Properties = z.infer<typeof properties>;
 export type Data = { BucketName: string };
-
-/** The partition of the stack the request comes from (aws, aws-cn, aws-us-gov), for the bucket's ARN. */
-const partitionOf = (stackId: string) => stackId.split(':')[1] || 'aws';
 
 /**
  * Custom::EmptyBucketOnDelete. Create and Update only record the bucket; Delete empties it so that
@@ -46,7 +49,7 @@ export function emptyBucketOnDelete(s3: S3Client, cfnClient: CloudFormationClien
         return;
       }
       ctx.phase(`emptying ${p.BucketName}`);
-      const arn = `arn:${partitionOf(ctx.event.StackId)}:s3:::${p.BucketName}`;
+      const arn = `arn:${stackScope(ctx.event.StackId).partition}:s3:::${p.BucketName}`;
       await emptyBucket(p.BucketName, arn, { s3, logger: ctx.logger, signal: ctx.signal });
     },
   };

@@ -4,6 +4,7 @@ import {
   type IAMClient,
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { errorName } from '@strata/custom-resource-runtime';
 import { HardExpiryWithoutMaxAgeError, PasswordPolicyRefusedError } from './errors';
 
 /**
@@ -29,8 +30,6 @@ export interface Deps {
   iam: IAMClient;
   signal?: AbortSignal;
 }
-
-const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 
 /** Checks what IAM would accept but cannot mean anything, before any call. */
 export function checkPolicy(policy: PasswordPolicy): PasswordPolicy {

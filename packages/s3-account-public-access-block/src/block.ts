@@ -4,6 +4,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3ControlClient,
 } from '@aws-sdk/client-s3-control';
+import { errorName } from '@strata/custom-resource-runtime';
 import { PublicAccessBlockRefusedError } from './errors';
 
 /** The account's S3 Block Public Access settings (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html). */
@@ -20,7 +21,6 @@ export interface Deps {
   signal?: AbortSignal;
 }
 
-const errorName = (e: unknown) => (e as { name?: string }).name ?? '';
 // GetPublicAccessBlock's answer when the account has no configuration
 // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html).
 const NONE = 'NoSuchPublicAccessBlockConfiguration';

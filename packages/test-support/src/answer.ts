@@ -31,27 +31,24 @@ export async function answerTo(
   return JSON.parse(sent[0] ?? '') as Answer;
 }
 
-/** A CloudFormation custom-resource event for `type`, with the fields every request carries. */
-export function cfnEvent(
-  type: 'Create' | 'Update' | 'Delete',
-  fields: {
-    resourceType: string;
-    properties: Record<string, unknown>;
-    physicalResourceId?: string;
-    oldProperties?: Record<string, unknown>;
-    stackId?: string;
-    logicalId?: string;
-  },
-): Record<string, unknown> {
-  return {
+type RequestType = 'Create' | 'Update' | 'Delete';
+
+/**
+ * The events CloudFormation sends one custom resource of `resourceType` in stack `stackId`: call the result with
+ * the request type, the resource properties and, for Update and Delete, the PhysicalResourceId.
+ */
+export function eventsFor(
+  resourceType: string,
+  stackId = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/strata-account/guid',
+): (type: RequestType, properties?: Record<string, unknown>, physicalResourceId?: string) => Record<string, unknown> {
+  return (type, properties = {}, physicalResourceId) => ({
     RequestType: type,
     ResponseURL: 'https://example.invalid/response?X-Amz-Signature=secret',
-    StackId: fields.stackId ?? 'arn:aws:cloudformation:eu-west-1:123456789012:stack/strata-account/guid',
+    StackId: stackId,
     RequestId: `req-${type}`,
-    LogicalResourceId: fields.logicalId ?? 'Setting',
-    ResourceType: fields.resourceType,
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:f', ...fields.properties },
-    ...(fields.oldProperties ? { OldResourceProperties: fields.oldProperties } : {}),
-    ...(fields.physicalResourceId ? { PhysicalResourceId: fields.physicalResourceId } : {}),
-  };
+    LogicalResourceId: 'Setting',
+    ResourceType: resourceType,
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:f', ...properties },
+    ...(physicalResourceId ? { PhysicalResourceId: physicalResourceId } : {}),
+  });
 }

@@ -1,6 +1,3 @@
-import dns from 'node:dns';
-import http from 'node:http';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startLocalCloud } from '../../../local-cloud/launch.cjs';
 
 export interface MotoServer {
@@ -9,28 +6,11 @@ export interface MotoServer {
   clientConfig: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   /**
    * For S3 Control, whose endpoint rules put the account ID in front of the host (<account>.<endpoint host>): an
-   * IP address cannot carry it, so the client gets a localhost name and resolves <account>.localhost to loopback
-   * (RFC 6761 section 6.3), as the local cloud's Lambda processes do.
+   * IP address cannot carry it, so the client gets a localhost name. Reading it loads, into this process, the
+   * preload the local cloud gives its Lambda processes, which connects <account>.localhost to loopback (RFC 6761).
    */
-  s3ControlConfig: MotoServer['clientConfig'] & { requestHandler: NodeHttpHandler };
+  readonly s3ControlConfig: MotoServer['clientConfig'];
   stop(): Promise<void>;
-}
-
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string | dns.LookupAddress[],
-  family?: number,
-) => void;
-
-function loopbackLookup(hostname: string, options: dns.LookupOptions, callback: LookupCallback): void {
-  if (hostname !== 'localhost' && !hostname.endsWith('.localhost')) {
-    dns.lookup(hostname, { ...options, all: true }, (error, addresses) =>
-      options.all ? callback(error, addresses) : callback(error, addresses[0]?.address ?? '', addresses[0]?.family),
-    );
-    return;
-  }
-  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
 }
 
 /**
@@ -47,10 +27,10 @@ export async function startMotoServer(): Promise<MotoServer> {
   return {
     url: cloud.url,
     clientConfig,
-    s3ControlConfig: {
-      ...clientConfig,
-      endpoint: `http://localhost:${new URL(cloud.url).port}`,
-      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ lookup: loopbackLookup }) }),
+    get s3ControlConfig() {
+      // The preload is CommonJS, loaded once for its side effect (the require cache keeps it to one load).
+      require('../../../local-cloud/strata_local_cloud/lambda_runtime/dataplane_hook.cjs');
+      return { ...clientConfig, endpoint: `http://localhost:${new URL(cloud.url).port}` };
     },
     stop: () => cloud.stop(),
   };

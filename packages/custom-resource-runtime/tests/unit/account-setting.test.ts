@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
-import { answerTo, cfnEvent } from '@strata/test-support';
+import { answerTo, eventsFor } from '@strata/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as z from 'zod/mini';
 import {
@@ -41,17 +41,7 @@ function fakeAccount(initial: number | null, failApply = false) {
   return { account, run };
 }
 
-const event = (
-  type: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, unknown>,
-  physicalResourceId?: string,
-) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::Thing',
-    properties,
-    stackId: STACK,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::Thing', STACK);
 
 const rootIs = (status: StackStatus) =>
   cfnMock

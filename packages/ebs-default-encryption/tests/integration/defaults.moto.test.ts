@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { customResourceHandler } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent, type MotoServer, startMotoServer } from '@strata/test-support';
+import { answerTo, eventsFor, type MotoServer, startMotoServer } from '@strata/test-support';
 import { ebsDefaultEncryption } from '../../src/resource';
 
 let moto: MotoServer;
@@ -28,13 +28,7 @@ afterAll(async () => {
 const STACK = 'arn:aws:cloudformation:us-east-1:123456789012:stack/strata-account/guid';
 const run = (event: unknown) =>
   answerTo((o) => customResourceHandler(ebsDefaultEncryption(ec2, cloudFormation), o), event);
-const event = (type: 'Create' | 'Delete', properties: Record<string, unknown>, physicalResourceId?: string) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::EbsDefaultEncryption',
-    properties,
-    stackId: STACK,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::EbsDefaultEncryption', STACK);
 
 describe('Integration: EBS encryption by default against the local cloud over HTTP', () => {
   it('encrypts new volumes with the account key, and puts the region back as it was when told to', async () => {

@@ -8,7 +8,7 @@ import {
   ModifyEbsDefaultKmsKeyIdCommand,
 } from '@aws-sdk/client-ec2';
 import { customResourceHandler, previousFromId } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent } from '@strata/test-support';
+import { answerTo, eventsFor } from '@strata/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { isManagedKey, readEbsDefaults, writeEbsDefaults } from '../../src/defaults';
@@ -25,17 +25,7 @@ const run = (event: unknown) =>
     (o) => customResourceHandler(ebsDefaultEncryption(new EC2Client({}), new CloudFormationClient({})), o),
     event,
   );
-const event = (
-  type: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, unknown> = {},
-  physicalResourceId?: string,
-) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::EbsDefaultEncryption',
-    properties,
-    stackId: STACK,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::EbsDefaultEncryption', STACK);
 const order = () => ec2Mock.calls().map((c) => c.args[0].constructor.name);
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetAccountPasswordPolicyCommand, IAMClient, UpdateAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
 import { customResourceHandler } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent, type MotoServer, startMotoServer } from '@strata/test-support';
+import { answerTo, eventsFor, type MotoServer, startMotoServer } from '@strata/test-support';
 import { iamPasswordPolicy } from '../../src/resource';
 
 let moto: MotoServer;
@@ -21,16 +21,7 @@ afterAll(async () => {
 
 const run = (event: unknown) =>
   answerTo((o) => customResourceHandler(iamPasswordPolicy(iam, cloudFormation), o), event);
-const event = (
-  type: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, unknown>,
-  physicalResourceId?: string,
-) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::IamPasswordPolicy',
-    properties,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::IamPasswordPolicy');
 const policy = async () => (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy;
 
 describe('Integration: the password policy against the local cloud over HTTP', () => {

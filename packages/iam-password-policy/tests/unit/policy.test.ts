@@ -7,7 +7,7 @@ import {
   UpdateAccountPasswordPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { customResourceHandler, previousFromId } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent } from '@strata/test-support';
+import { answerTo, eventsFor } from '@strata/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { HardExpiryWithoutMaxAgeError } from '../../src/errors';
@@ -30,16 +30,7 @@ const CIS = {
 };
 const run = (event: unknown) =>
   answerTo((o) => customResourceHandler(iamPasswordPolicy(new IAMClient({}), new CloudFormationClient({})), o), event);
-const event = (
-  type: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, unknown> = {},
-  physicalResourceId?: string,
-) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::IamPasswordPolicy',
-    properties,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::IamPasswordPolicy');
 
 beforeEach(() => {
   iamMock.reset();

@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetPublicAccessBlockCommand, PutPublicAccessBlockCommand, S3ControlClient } from '@aws-sdk/client-s3-control';
 import { customResourceHandler } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent, type MotoServer, startMotoServer } from '@strata/test-support';
+import { answerTo, eventsFor, type MotoServer, startMotoServer } from '@strata/test-support';
 import { s3AccountPublicAccessBlock } from '../../src/resource';
 
 let moto: MotoServer;
@@ -22,13 +22,10 @@ afterAll(async () => {
 
 const run = (event: unknown) =>
   answerTo((o) => customResourceHandler(s3AccountPublicAccessBlock(s3control, cloudFormation), o), event);
-const event = (type: 'Create' | 'Delete', properties: Record<string, unknown>, physicalResourceId?: string) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::S3AccountPublicAccessBlock',
-    properties,
-    stackId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/strata-account/guid`,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor(
+  'Custom::S3AccountPublicAccessBlock',
+  `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/strata-account/guid`,
+);
 const block = async () =>
   (await s3control.send(new GetPublicAccessBlockCommand({ AccountId: ACCOUNT }))).PublicAccessBlockConfiguration;
 

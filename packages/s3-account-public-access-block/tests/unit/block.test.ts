@@ -7,7 +7,7 @@ import {
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
 import { customResourceHandler, previousFromId } from '@strata/custom-resource-runtime';
-import { answerTo, cfnEvent } from '@strata/test-support';
+import { answerTo, eventsFor } from '@strata/test-support';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { readPublicAccessBlock, removePublicAccessBlock } from '../../src/block';
@@ -29,16 +29,7 @@ const run = (event: unknown) =>
     (o) => customResourceHandler(s3AccountPublicAccessBlock(new S3ControlClient({}), new CloudFormationClient({})), o),
     event,
   );
-const event = (
-  type: 'Create' | 'Update' | 'Delete',
-  properties: Record<string, unknown> = {},
-  physicalResourceId?: string,
-) =>
-  cfnEvent(type, {
-    resourceType: 'Custom::S3AccountPublicAccessBlock',
-    properties,
-    ...(physicalResourceId ? { physicalResourceId } : {}),
-  });
+const event = eventsFor('Custom::S3AccountPublicAccessBlock');
 
 beforeEach(() => {
   s3controlMock.reset();
