@@ -68,9 +68,16 @@ class Deployment:
         (REPO / ".strata").mkdir(exist_ok=True)
         self.cloud = LocalCloud(log=REPO / ".strata" / f"local-cloud-{log_name}.log")
         self.env = self.cloud.env()
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-        self.client = lambda service: session.client(service, endpoint_url=self.cloud.url)
+        self.client = self.clients("us-east-1")
         self.client("s3").create_bucket(Bucket="strata-local-artifacts")
+
+    def session(self, region: str) -> boto3.session.Session:
+        return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+
+    def clients(self, region: str) -> Callable[[str], Any]:
+        """boto3 clients for this local cloud in one region, by service name."""
+        session = self.session(region)
+        return lambda service: session.client(service, endpoint_url=self.cloud.url)
 
     def sam(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         # `sam deploy` takes --no-progressbar (no progress bar in captured output); `sam delete` has no such option.

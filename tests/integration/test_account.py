@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from deployment import REPO, Deployment
@@ -43,12 +42,6 @@ def cloud(account_build: Path) -> Iterator[Deployment]:
         deployment.stop()
 
 
-def clients(deployment: Deployment, region: str) -> Clients:
-    """boto3 clients for the local cloud in one region, by service name."""
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-    return lambda service: session.client(service, endpoint_url=deployment.cloud.url)
-
-
 # Lambda takes code only from a bucket in the function's region: each region has its artifacts bucket.
 BUCKETS = {GLOBAL: "strata-local-artifacts", OTHER: "strata-local-artifacts-eu"}
 
@@ -71,8 +64,7 @@ def password_policy(c: Clients) -> dict[str, Any] | None:
 
 
 def public_access_block(deployment: Deployment) -> dict[str, Any] | None:
-    s3control = s3control_client(boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=GLOBAL),
-                                 deployment.cloud.url)
+    s3control = s3control_client(deployment.session(GLOBAL), deployment.cloud.url)
     try:
         return s3control.get_public_access_block(AccountId=ACCOUNT)["PublicAccessBlockConfiguration"]
     except s3control.exceptions.NoSuchPublicAccessBlockConfiguration:
@@ -86,7 +78,7 @@ def disabled_controls(c: Clients, standard: str) -> set[str]:
 
 
 def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_without_weakening_the_account(cloud: Deployment) -> None:
-    home, other = clients(cloud, GLOBAL), clients(cloud, OTHER)
+    home, other = cloud.clients(GLOBAL), cloud.clients(OTHER)
     other("s3").create_bucket(Bucket=BUCKETS[OTHER], CreateBucketConfiguration={"LocationConstraint": OTHER})
 
     # the global resources region: every setting, both standards with every control on, a detector with S3 protection
@@ -132,7 +124,7 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
 
 
 def test_restore_always_puts_back_what_the_account_had_before_the_layer(cloud: Deployment) -> None:
-    home = clients(cloud, GLOBAL)
+    home = cloud.clients(GLOBAL)
     home("iam").update_account_password_policy(MinimumPasswordLength=8)
 
     deploy(cloud, GLOBAL, "RestoreSettingsOnDelete=always")
@@ -148,7 +140,7 @@ def test_restore_always_puts_back_what_the_account_had_before_the_layer(cloud: D
 def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administrator_case_deploys(cloud: Deployment) -> None:
     """A detector the organization's GuardDuty administrator created already exists: the layer's own is refused
     ("a detector already exists"), the create rolls back to nothing; with CreateGuardDutyDetector=false it deploys."""
-    home = clients(cloud, GLOBAL)
+    home = cloud.clients(GLOBAL)
     existing = home("guardduty").create_detector(Enable=True)["DetectorId"]
 
     refused = deploy(cloud, GLOBAL, check=False)
@@ -173,7 +165,7 @@ def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administr
 def test_the_environment_deploys_under_the_guard_hook_in_fail_mode_and_every_rule_it_targets_passes(cloud: Deployment, sam_build: Path) -> None:
     """The account layer's Guard hook (FAIL mode in account-local) runs Strata's rules on the environment's DB instance,
     parameter group and launch template: the baseline must pass its own rules, or the quick start would stop."""
-    home = clients(cloud, GLOBAL)
+    home = cloud.clients(GLOBAL)
     deploy(cloud, GLOBAL)
     assert home("cloudformation").describe_stacks(StackName="strata-account")["Stacks"][0]["Outputs"]
     cloud.sam("deploy", "--config-env", "local")

@@ -10,7 +10,6 @@ import tomllib
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from deployment import REPO, Baseline, Deployment
@@ -107,8 +106,7 @@ def prod(sam_build) -> Iterator[Deployment]:
     deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
     try:
         region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-        deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        deployment.client = deployment.clients(region)
         certificate = deployment.client("acm").request_certificate(DomainName="app.example.com")["CertificateArn"]
         # An artifact bucket of our own instead of resolve_s3: SAM's managed bucket denies plain-HTTP requests
         # (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
@@ -188,8 +186,7 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
     deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
     try:
         region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-        c = deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        c = deployment.client = deployment.clients(region)
         cert, key = _self_signed("app.example.com")
         certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
         c("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
@@ -221,8 +218,7 @@ def test_staging_needs_the_recorder_dev_creates_and_both_deploy_and_tear_down_in
     assert SAMCONFIG["dev"]["deploy"]["parameters"]["region"] == region
     deployment.env.update(AWS_DEFAULT_REGION=region, AWS_REGION=region)
     try:
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
-        c = deployment.client = lambda service: session.client(service, endpoint_url=deployment.cloud.url)
+        c = deployment.client = deployment.clients(region)
         c("s3").create_bucket(Bucket="strata-env-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
         certificate = c("acm").request_certificate(DomainName="staging.example.com")["CertificateArn"]
 

@@ -35,7 +35,6 @@ from . import template as tpl
 from .context import ACCOUNT, Provision, Services, StackInfo
 from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, Unsupported, ValidationError
 from .executor import Run, reverse, run_graph
-from .hooks import Hooks
 from .plan import Change, bind, has_unknown, plan, same
 from .policy import Why, effective_policy
 from .providers import Tracked, provider_for
@@ -88,7 +87,7 @@ class Engine:
         self.endpoint = endpoint
         self.store = Store()
         self.invoker = Invoker(endpoint, code_dir=code_dir, dataplane=dataplane)
-        self.hooks = Hooks()
+        self.hooks = guard_hooks.Hooks()
         self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker, hooks=self.hooks)
         self.threads: list[threading.Thread] = []
 

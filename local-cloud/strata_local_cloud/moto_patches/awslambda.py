@@ -36,15 +36,10 @@ def install(plane: DataPlane) -> None:
     from moto.awslambda.exceptions import InvalidParameterValueException
     from moto.awslambda.models import LambdaBackend
 
-    def _create(backend: Any, args: dict[str, Any]) -> None:
-        problem = code_region_problem(backend.account_id, backend.region_name, (args["spec"].get("Code") or {}).get("S3Bucket"))
+    def refuse(backend: Any, code: dict[str, Any] | None) -> None:
+        problem = code_region_problem(backend.account_id, backend.region_name, (code or {}).get("S3Bucket"))
         if problem:
             raise InvalidParameterValueException(problem)
 
-    def _update(backend: Any, args: dict[str, Any]) -> None:
-        problem = code_region_problem(backend.account_id, backend.region_name, (args.get("body") or {}).get("S3Bucket"))
-        if problem:
-            raise InvalidParameterValueException(problem)
-
-    guard(LambdaBackend, "create_function", _create)
-    guard(LambdaBackend, "update_function_code", _update)
+    guard(LambdaBackend, "create_function", lambda backend, args: refuse(backend, args["spec"].get("Code")))
+    guard(LambdaBackend, "update_function_code", lambda backend, args: refuse(backend, args.get("body")))

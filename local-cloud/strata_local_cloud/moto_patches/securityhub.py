@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..rules import rule
 from .core import json_error
@@ -80,6 +81,14 @@ def _require_hub(backend: Any) -> None:
 def _subscription(backend: Any, path: str) -> dict[str, Any]:
     return {"StandardsSubscriptionArn": subscription_arn(backend, path), "StandardsArn": _state(backend)[path]["arn"],
             "StandardsInput": {}, "StandardsStatus": "READY", "StandardsControlsUpdatable": "READY_FOR_UPDATES"}
+
+
+def subscribed(backend: Any, arn: str) -> str:
+    """The path of the enabled standard with this subscription ARN, else InvalidInputException."""
+    path = next((p for p in _state(backend) if subscription_arn(backend, p) == arn), None)
+    if path is None:
+        raise json_error("InvalidInputException", f"Invalid StandardsSubscriptionArn: {arn} is not enabled")
+    return path
 
 
 def enable_standards(backend: Any, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,23 +165,18 @@ def install(plane: DataPlane) -> None:
     def batch_disable_standards(self: Any) -> str:
         hub = self.securityhub_backend
         _require_hub(hub)
-        state, out = _state(hub), []
+        out = []
         for arn in body(self).get("StandardsSubscriptionArns", []):
-            path = next((p for p in state if subscription_arn(hub, p) == arn), None)
-            if path is None:
-                raise json_error("InvalidInputException", f"Invalid StandardsSubscriptionArn: {arn} is not enabled")
+            path = subscribed(hub, arn)
             out.append({**_subscription(hub, path), "StandardsStatus": "DELETING"})
-            del state[path]
+            del _state(hub)[path]
         return json.dumps({"StandardsSubscriptions": out})
 
     def update_standards_control(self: Any) -> str:
         hub = self.securityhub_backend
         _require_hub(hub)
         params = body(self)
-        arn = self.path.split("/standards/control/", 1)[1]
-        from urllib.parse import unquote
-
-        arn = unquote(arn)
+        arn = unquote(self.path.split("/standards/control/", 1)[1])
         m = re.fullmatch(r"arn:aws[a-z-]*:securityhub:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):control/(?P<path>.+)/(?P<control>[^/]+)", arn)
         state = _state(hub)
         if m is None or m["region"] != hub.region_name or m["account"] != hub.account_id or m["path"] not in state:
@@ -189,13 +193,7 @@ def install(plane: DataPlane) -> None:
         """Only the controls whose status was changed: the local cloud has no control catalogue (see above)."""
         hub = self.securityhub_backend
         _require_hub(hub)
-        arn = self.path.split("/standards/controls/", 1)[1]
-        from urllib.parse import unquote
-
-        arn = unquote(arn)
-        path = next((p for p in _state(hub) if subscription_arn(hub, p) == arn), None)
-        if path is None:
-            raise json_error("InvalidInputException", f"Invalid StandardsSubscriptionArn: {arn} is not enabled")
+        path = subscribed(hub, unquote(self.path.split("/standards/controls/", 1)[1]))
         controls = [{"StandardsControlArn": c, "ControlStatus": s, "DisabledReason": r or "", "ControlId": c.rsplit("/", 1)[1]}
                     for c, (s, r) in sorted(_state(hub)[path]["controls"].items())]
         return json.dumps({"Controls": controls})
@@ -205,9 +203,9 @@ def install(plane: DataPlane) -> None:
                      ("batch_disable_standards", batch_disable_standards), ("update_standards_control", update_standards_control),
                      ("describe_standards_controls", describe_standards_controls)):
         setattr(SecurityHubResponse, name, fn)
-    # The REST paths of the operations above (botocore's securityhub model, requestUri).
+    # The REST paths of the operations above moto does not route yet (botocore's securityhub model, requestUri;
+    # EnableSecurityHub and UpdateSecurityHubConfiguration share /accounts with moto's own DescribeHub).
     urls.url_paths.update({
-        "{0}/accounts$": SecurityHubResponse.dispatch,
         "{0}/standards/register$": SecurityHubResponse.dispatch,
         "{0}/standards/get$": SecurityHubResponse.dispatch,
         "{0}/standards/deregister$": SecurityHubResponse.dispatch,

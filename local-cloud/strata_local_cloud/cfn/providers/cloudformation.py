@@ -81,14 +81,19 @@ class GuardHook(Provider):
     def create(self, p, logical_id, props):
         alias = props["Alias"]
         arn = f"arn:aws:cloudformation:{p.region}:{p.account}:type/hook/{alias.replace('::', '-')}"
-        settings = {k: props[k] for k in ("RuleLocation", "ExecutionRole", "FailureMode", "HookStatus", "TargetOperations") if k in props}
-        settings.update({k: props[k] for k in ("LogBucket", "TargetFilters", "StackFilters", "Options") if k in props})
-        p.services.hooks.register_hook(p.region, alias, arn, settings)
+        p.services.hooks.register_hook(p.region, alias, arn, self._settings(props))
         return arn, {"HookArn": arn}
 
     def update(self, p, physical, old, new, attrs):
-        p.services.hooks.register_hook(p.region, new["Alias"], physical, {k: v for k, v in new.items() if k != "Alias"})
+        p.services.hooks.register_hook(p.region, new["Alias"], physical, self._settings(new))
         return physical, attrs
+
+    @staticmethod
+    def _settings(props):
+        """Everything but the Alias (the hook's key). cfn/hooks.py applies RuleLocation, ExecutionRole, FailureMode,
+        HookStatus, TargetOperations and TargetFilters; its docstring lists what it does not emulate (StackFilters,
+        Options, LogBucket)."""
+        return {k: v for k, v in props.items() if k != "Alias"}
 
     def delete(self, p, physical, props, attrs):
         p.services.hooks.forget_hook(p.region, props["Alias"])
