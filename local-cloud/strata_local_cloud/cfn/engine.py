@@ -51,6 +51,11 @@ CUSTOM_NAME_REPLACEMENT = rule(
     "custom-name-replacement", "updates", ALL_TYPES, "an update that replaces a resource while keeping its custom name",
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html (\"If you specify a name, "
     "you cannot perform updates that require replacement of this resource\")")
+SSM_PARAMETER_MISSING = rule(
+    "ssm-parameter-type-missing", "service", ALL_TYPES,
+    "a parameter of type AWS::SSM::Parameter::Value<...> naming a Systems Manager parameter that does not exist in the region",
+    "CreateStack/CreateChangeSet ValidationError 'Unable to fetch parameters [<name>] from parameter store for this account.' "
+    "(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html#aws-ssm-parameter-types)")
 UNSUPPORTED_TYPE = rule("loud-unsupported-type", "loud", ALL_TYPES, "a type the local cloud has no provider for: the create fails naming it",
                         "the local cloud's own rule (local-cloud/README.md): nothing is skipped")
 UNAPPLIED_PROPERTY = rule("loud-unapplied-property", "loud", ALL_TYPES,
@@ -131,11 +136,12 @@ class Engine:
         out = dict(params)
         for key, spec in (template.get("Parameters") or {}).items():
             if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<") and key in out:
+                ssm = self.provision(None, region).client("ssm")
                 try:
-                    value = self.provision(None, region).client("ssm").get_parameter(Name=out[key])["Parameter"]["Value"]
-                except Exception as error:
-                    raise ValidationError(f"Parameters [{key}] referenced by template have types not supported by CloudFormation "
-                                          f"or the SSM parameter {out[key]} cannot be read: {error}") from error
+                    value = ssm.get_parameter(Name=out[key])["Parameter"]["Value"]
+                except ssm.exceptions.ParameterNotFound as error:
+                    # The request itself is refused, naming the Systems Manager parameter, before any stack or change set exists.
+                    raise ValidationError(f"Unable to fetch parameters [{out[key]}] from parameter store for this account.") from error
                 with self.store.lock:
                     self.store.resolved[(region, key, out[key])] = value
                 out[key] = value

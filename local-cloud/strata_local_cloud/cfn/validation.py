@@ -199,15 +199,29 @@ def _unique(validator: Any, unique: bool, instance: Any, schema: Any) -> Iterato
             yield _error("array items are not unique")
 
 
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """draft-07 patternProperties with the `regex` dialect: registry schemas use Unicode classes (\\p{L}) that `re` refuses."""
+    if not isinstance(instance, dict):
+        return
+    for pattern, subschema in patterns.items():
+        compiled = _compiled(pattern)
+        for key, value in instance.items():
+            if compiled is not None and compiled.search(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
 def _additional(validator: Any, extra: Any, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
-    if extra is not False or not isinstance(instance, dict):
-        yield from Draft7Validator.VALIDATORS["additionalProperties"](validator, extra, instance, schema)
+    if not isinstance(instance, dict) or extra is True:
         return
     known = set(schema.get("properties", {}))
     patterns = [_compiled(p) for p in schema.get("patternProperties", {})]
-    for key in instance:
-        if key not in known and not any(c is not None and c.search(key) for c in patterns):
+    for key, value in instance.items():
+        if key in known or any(c is not None and c.search(key) for c in patterns):
+            continue
+        if extra is False:
             yield _error(f"extraneous key [{key}] is not permitted")
+        else:
+            yield from validator.descend(value, extra, path=key)
 
 
 def _required(validator: Any, required: list[str], instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
@@ -262,7 +276,7 @@ def _ignored(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator
 _Validator = validators.extend(Draft7Validator, validators={
     "type": _type, "enum": _enum, "const": _const, "pattern": _pattern, "minLength": _min_length, "maxLength": _max_length,
     "minimum": _minimum, "maximum": _maximum, "minItems": _min_items, "maxItems": _max_items, "uniqueItems": _unique,
-    "additionalProperties": _additional, "required": _required, "dependencies": _dependencies, "oneOf": _one_of,
+    "additionalProperties": _additional, "patternProperties": _pattern_properties, "required": _required, "dependencies": _dependencies, "oneOf": _one_of,
     "anyOf": _any_of, "not": _not, "format": _ignored,
     # Not in registry schemas' draft-07 meaning, or unused by them: never a refusal of ours.
     "exclusiveMinimum": _ignored, "exclusiveMaximum": _ignored, "propertyNames": _ignored, "contains": _ignored,

@@ -156,6 +156,7 @@ def _load() -> None:
         s3,
         securityhub,
         sns,
+        ssm,
         wafv2,
     )
 
