@@ -7,8 +7,9 @@
 //   turbo warm   `turbo run build test` with no change: a full cache hit (budget 2 s)
 //   sam cold     `sam build` with .aws-sam removed
 //   sam cached   `sam build` again with nothing changed (cached = true in samconfig.toml)
-//   local deploy bench/local-deploy.sh: the local cloud's start and `sam deploy --config-env local` of every
-//                layer (nested stacks created in parallel, as CloudFormation creates them), nothing else
+//   local deploy bench/local-deploy.sh: the local cloud's start, the account layer (`sam deploy --config-env
+//                account-local`) and `sam deploy --config-env local` of every layer (nested stacks created in
+//                parallel, as CloudFormation creates them), nothing else
 //   main job     `npm start`: set-up check, build, lint, start the local cloud, `sam deploy --config-env local`
 //                of every layer (custom resources and TLS checks included), summary (budget 3 min)
 // Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
@@ -40,7 +41,7 @@ const cases = [
   },
   { name: 'sam build, cached (no change)', command: '.venv/bin/sam build' },
   {
-    name: 'local deploy: start the local cloud + sam deploy --config-env local',
+    name: 'local deploy: start the local cloud + the account layer + sam deploy --config-env local',
     command: 'bash bench/local-deploy.sh',
   },
   { name: 'main job: npm start (deploy to the local cloud)', command: 'npm start', budget: 180 },

@@ -96,7 +96,15 @@ def account(cf, stack: str, region: str | None) -> int:
     except sh.exceptions.InvalidAccessException:
         standards = "Security Hub off"
     detectors = boto3.client("guardduty", region_name=region).list_detectors()["DetectorIds"]
-    for label, value in [("password policy", policy), ("S3 public access", block),
+    trails = [t for t in boto3.client("cloudtrail", region_name=region).describe_trails()["trailList"] if t.get("IsMultiRegionTrail")]
+    trail = (", ".join(f"{t['Name']} (multi-region, home {t['HomeRegion']})" for t in trails) or "none (CreateTrail=false: the organization trail?)")
+    config = boto3.client("config", region_name=region)
+    recorders = {r["name"]: r for r in config.describe_configuration_recorders()["ConfigurationRecorders"]}
+    status = {s["name"]: s.get("recording") for s in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]}
+    recorder = ", ".join(f"{n} ({'recording' if status.get(n) else 'stopped'}"
+                         f"{', global resources here' if r['recordingGroup'].get('includeGlobalResourceTypes') else ''})"
+                         for n, r in recorders.items()) or "none"
+    for label, value in [("CloudTrail", trail), ("AWS Config", recorder), ("password policy", policy), ("S3 public access", block),
                          ("EBS by default", f"{ebs}, key {ec2.get_ebs_default_kms_key_id()['KmsKeyId']}"),
                          ("Security Hub", standards), ("GuardDuty", f"detector {detectors[0]}" if detectors else "no detector")]:
         print(f"  {label:<17} {value}")

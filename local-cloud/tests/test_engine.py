@@ -356,3 +356,21 @@ def test_a_nested_stack_rolled_back_with_the_create_that_made_it_deletes_its_ret
         cf.delete_stack(StackName=stack["StackId"])
         assert wait(cf, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
     assert _groups(aws, name) == ([f"/t/{name}"] if kept else [])
+
+
+def test_a_config_rule_scoped_by_tag_reads_back_as_aws_returns_it(moto_server: str):
+    """DescribeConfigRules answers a tag scope as TagKey/TagValue (moto_patches/config.py), as PutConfigRule takes it."""
+    import boto3
+
+    config = boto3.client("config", region_name="sa-east-1", endpoint_url=moto_server, aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    config.put_configuration_recorder(ConfigurationRecorder={"name": "scope-test", "roleARN": "arn:aws:iam::123456789012:role/config"})
+    name = f"scoped-{uid()}"
+    try:
+        config.put_config_rule(ConfigRule={"ConfigRuleName": name, "Scope": {"TagKey": "strata:environment", "TagValue": "dev"},
+                                           "Source": {"Owner": "AWS", "SourceIdentifier": "DB_INSTANCE_BACKUP_ENABLED"}})
+        [rule] = config.describe_config_rules(ConfigRuleNames=[name])["ConfigRules"]
+        assert rule["Scope"] == {"TagKey": "strata:environment", "TagValue": "dev"}
+    finally:
+        config.delete_config_rule(ConfigRuleName=name)
+        config.delete_configuration_recorder(ConfigurationRecorderName="scope-test")

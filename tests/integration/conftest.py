@@ -26,15 +26,26 @@ def sam_build() -> Path:
 
 
 @pytest.fixture(scope="session")
-def baseline(sam_build: Path) -> Iterator[Baseline]:
+def account_build(sam_build: Path) -> Path:
+    """`sam build --config-env account-local` (the account layer's own build directory, .aws-sam/account)."""
+    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", "--config-env", "account-local"], cwd=REPO, check=True,
+                   capture_output=True, env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    return REPO / ".aws-sam" / "account"
+
+
+@pytest.fixture(scope="session")
+def baseline(sam_build: Path, account_build: Path) -> Iterator[Baseline]:
     if os.environ.get("STRATA_INTEGRATION_TARGET") == "aws":
         session = boto3.session.Session()
         if session.get_credentials() is None:
             pytest.fail("STRATA_INTEGRATION_TARGET=aws but no AWS credentials are configured")
-        yield Baseline.read(session.client, os.environ.get("STRATA_STACK_NAME", "strata-dev"))
+        found = Baseline.read(session.client, os.environ.get("STRATA_STACK_NAME", "strata-dev"))
+        found.account = os.environ.get("STRATA_ACCOUNT_STACK_NAME", found.account)
+        yield found
         return
     deployment = Deployment("integration")
     try:
+        deployment.deploy_account()
         deployment.sam("deploy", "--config-env", "local")
         yield Baseline.read(deployment.client, "strata-local")
     finally:

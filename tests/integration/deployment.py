@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,14 @@ import boto3
 from strata_local_cloud.launch import LocalCloud
 
 REPO = Path(__file__).resolve().parents[2]
+SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
+ACCOUNT_STACK = "strata-account"
+
+
+def overrides(env: str, *extra: str, **named: str) -> str:
+    """The config-env's parameter overrides plus `extra` (sam's --parameter-overrides replaces them, so repeat them)."""
+    return " ".join([SAMCONFIG[env]["deploy"]["parameters"].get("parameter_overrides", ""), *extra,
+                     *(f"{k}={v}" for k, v in named.items())]).strip()
 
 
 def yaml(path: Path) -> dict[str, Any]:
@@ -35,6 +44,7 @@ class Baseline:
     outputs: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     layers: dict[str, str] = field(default_factory=dict)
+    account: str = ACCOUNT_STACK
 
     @classmethod
     def read(cls, client: Callable[[str], Any], stack: str) -> Baseline:
@@ -55,6 +65,16 @@ class Baseline:
         """Logical ID -> physical ID of one layer's resources (optionally of one type)."""
         items = self.client("cloudformation").list_stack_resources(StackName=self.layers[layer])["StackResourceSummaries"]
         return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in items if resource_type in (None, r["ResourceType"])}
+
+    def account_resources(self, resource_type: str | None = None) -> dict[str, str]:
+        """Logical ID -> physical ID of the account layer's resources in this region (optionally of one type)."""
+        items = self.client("cloudformation").list_stack_resources(StackName=self.account)["StackResourceSummaries"]
+        return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in items if resource_type in (None, r["ResourceType"])}
+
+    @property
+    def account_outputs(self) -> dict[str, str]:
+        stack = self.client("cloudformation").describe_stacks(StackName=self.account)["Stacks"][0]
+        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
     def layer_parameters(self, layer: str) -> dict[str, str]:
         stack = self.client("cloudformation").describe_stacks(StackName=self.layers[layer])["Stacks"][0]
@@ -87,6 +107,19 @@ class Deployment:
         if check and result.returncode != 0:
             raise AssertionError(f"sam {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
         return result
+
+    def deploy_account(self, region: str = "us-east-1", bucket: str = "strata-local-artifacts", *extra: str,
+                       check: bool = True) -> subprocess.CompletedProcess[str]:
+        """The account layer in one region (`sam deploy --config-env account-local`), as npm start deploys it before the
+        environment: its Guard rules uploaded to the region's artifacts bucket first (`sam build --config-env
+        account-local` must have run: the account_build fixture)."""
+        self.clients(region)("s3").upload_file(str(REPO / "account" / "guard" / "strata.guard"), bucket, "strata-account/guard/strata.guard")
+        rules = f"GuardRulesUri=s3://{bucket}/strata-account/guard/strata.guard"
+        return self.sam("deploy", "--config-env", "account-local", "--region", region, "--s3-bucket", bucket,
+                        "--parameter-overrides", overrides("account-local", rules, *extra), check=check)
+
+    def delete_account(self, region: str = "us-east-1", bucket: str = "strata-local-artifacts") -> None:
+        self.sam("delete", "--config-env", "account-local", "--region", region, "--s3-bucket", bucket, "--no-prompts")
 
     def stop(self) -> None:
         self.cloud.stop()

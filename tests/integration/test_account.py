@@ -4,9 +4,7 @@ custom resources checked through the APIs; a failed first create and both delete
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,20 +21,10 @@ FSBP = "aws-foundational-security-best-practices/v/1.0.0"
 CIS = "cis-aws-foundations-benchmark/v/3.0.0"
 
 
-@pytest.fixture(scope="module")
-def account_build() -> Path:
-    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", "--config-env", "account-local"], cwd=REPO, check=True,
-                   capture_output=True, env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
-    return REPO / ".aws-sam" / "account"
-
-
 @pytest.fixture()
 def cloud(account_build: Path) -> Iterator[Deployment]:
     deployment = Deployment("account")
     try:
-        # The config-env's GuardRulesUri (samconfig.toml [account-local]), as npm start uploads it.
-        deployment.client("s3").upload_file(str(REPO / "account" / "guard" / "strata.guard"), "strata-local-artifacts",
-                                            "strata-account/guard/strata.guard")
         yield deployment
     finally:
         deployment.stop()
@@ -47,12 +35,25 @@ BUCKETS = {GLOBAL: "strata-local-artifacts", OTHER: "strata-local-artifacts-eu"}
 
 
 def deploy(deployment: Deployment, region: str, *overrides: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    args = ["deploy", "--config-env", "account-local", "--region", region, "--s3-bucket", BUCKETS[region]]
-    return deployment.sam(*args, *(["--parameter-overrides", " ".join(overrides)] if overrides else []), check=check)
+    return deployment.deploy_account(region, BUCKETS[region], *overrides, check=check)
 
 
 def delete(deployment: Deployment, region: str) -> None:
-    deployment.sam("delete", "--config-env", "account-local", "--region", region, "--s3-bucket", BUCKETS[region], "--no-prompts")
+    deployment.delete_account(region, BUCKETS[region])
+
+
+RECORDER_PARAMETER = "/strata/account/config/recorder-name"
+CIS_PATTERNS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text()
+                .splitlines() if line.strip() and not line.startswith("#")]
+
+
+def recorders(c: Clients) -> list[tuple[str, bool]]:
+    found = c("config").describe_configuration_recorders()["ConfigurationRecorders"]
+    return [(r["name"], r["recordingGroup"]["includeGlobalResourceTypes"]) for r in found]
+
+
+def config_rules(c: Clients) -> set[str]:
+    return {r["ConfigRuleName"] for r in c("config").describe_config_rules()["ConfigRules"]}
 
 
 def password_policy(c: Clients) -> dict[str, Any] | None:
@@ -99,6 +100,24 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert outputs["IsGlobalResourcesRegion"] == "true"
     analyzers = home("accessanalyzer").list_analyzers()["analyzers"]
     assert [(a["name"], a["type"], a["arn"]) for a in analyzers] == [("strata-account", "ACCOUNT", outputs["AccessAnalyzerArn"])]
+    # the account's one trail: multi-region, validated, under the account key, logging, with the CIS alarms on its copy
+    [trail] = home("cloudtrail").describe_trails(includeShadowTrails=False)["trailList"]
+    assert (trail["Name"], trail["TrailARN"]) == ("strata-account", outputs["TrailArn"])
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
+    assert trail["KmsKeyId"] == outputs["AccountKeyArn"] and trail["S3BucketName"] == outputs["TrailBucketName"]
+    assert home("cloudtrail").get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+    filters = home("logs").describe_metric_filters(logGroupName=outputs["TrailLogGroupName"])["metricFilters"]
+    assert sorted(f["filterPattern"] for f in filters) == sorted(CIS_PATTERNS)
+    alarms = [a for a in home("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"] if a["Namespace"] == "Strata/CIS"]
+    assert len(alarms) == 15 and {tuple(a["AlarmActions"]) for a in alarms} == {(outputs["AlarmTopicArn"],)}
+    assert home("sns").get_topic_attributes(TopicArn=outputs["AlarmTopicArn"])["Attributes"]["KmsMasterKeyId"] == outputs["AccountKeyArn"]
+    # one recorder, recording global resources here, delivering to the account's Config bucket; the name in SSM
+    assert recorders(home) == [("strata-account", True)]
+    assert home("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"] is True
+    [channel] = home("config").describe_delivery_channels()["DeliveryChannels"]
+    assert (channel["s3BucketName"], channel["s3KmsKeyArn"]) == (outputs["ConfigBucketName"], outputs["AccountKeyArn"])
+    assert home("ssm").get_parameter(Name=RECORDER_PARAMETER)["Parameter"]["Value"] == "strata-account"
+    assert {"strata-account-iam-password-policy", "strata-account-restricted-ssh"} <= config_rules(home)
 
     # a second region: EBS encryption by default there too, no second copy of the global settings, IAM controls off
     deploy(cloud, OTHER, f"GlobalResourcesRegion={GLOBAL}")
@@ -110,6 +129,12 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert disabled_controls(other, FSBP) == {"IAM.1", "IAM.2", "IAM.3", "IAM.4", "IAM.5", "IAM.6", "IAM.7", "IAM.8", "IAM.21"}
     assert {"1.4", "1.8", "1.9", "1.14"} <= disabled_controls(other, CIS)
     assert [a["name"] for a in other("accessanalyzer").list_analyzers()["analyzers"]] == ["strata-account"]  # CIS 1.20: every region
+    # no second trail (the multi-region one records this region), a recorder of this region's resources only
+    assert other("cloudtrail").describe_trails(includeShadowTrails=False)["trailList"] == []
+    assert "AWS::CloudTrail::Trail" not in types
+    assert recorders(other) == [("strata-account", False)]
+    assert other("ssm").get_parameter(Name=RECORDER_PARAMETER)["Parameter"]["Value"] == "strata-account"
+    assert "strata-account-restricted-ssh" in config_rules(other) and "strata-account-iam-password-policy" not in config_rules(other)
 
     # deleting the layer keeps the settings (RestoreSettingsOnDelete: on-rollback) and the key (it encrypts volumes)
     delete(cloud, OTHER)
@@ -121,6 +146,13 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert home("accessanalyzer").list_analyzers()["analyzers"] == []
     with pytest.raises(home("securityhub").exceptions.InvalidAccessException):
         home("securityhub").describe_hub()
+    # the trail and the recorders stop with the layer; their deliveries are audit evidence and stay
+    assert home("cloudtrail").describe_trails()["trailList"] == []
+    assert recorders(home) == recorders(other) == []
+    buckets = {b["Name"] for b in home("s3").list_buckets()["Buckets"]}
+    assert {outputs["TrailBucketName"], outputs["ConfigBucketName"]} <= buckets
+    with pytest.raises(home("ssm").exceptions.ParameterNotFound):
+        home("ssm").get_parameter(Name=RECORDER_PARAMETER)
 
 
 def test_restore_always_puts_back_what_the_account_had_before_the_layer(cloud: Deployment) -> None:
@@ -155,6 +187,9 @@ def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administr
     assert home("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
     assert [k for k in home("kms").list_aliases()["Aliases"] if k["AliasName"] == "alias/strata-account"] == []
     assert home("lambda").list_functions()["Functions"] == []
+    # the log archive the create made is emptied and removed by the rollback (RetainExceptOnCreate, When: on-rollback)
+    assert {b["Name"] for b in home("s3").list_buckets()["Buckets"]} == {BUCKETS[GLOBAL]}
+    assert recorders(home) == [] and home("cloudtrail").describe_trails()["trailList"] == []
     delete(cloud, GLOBAL)
 
     deploy(cloud, GLOBAL, "CreateGuardDutyDetector=false")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -123,52 +124,68 @@ def test_the_parameter_group_enforces_tls(baseline: Baseline):
     assert values["require_secure_transport"] in ("1", "ON")
 
 
+def _tls_only(s3: Any, name: str) -> bool:
+    policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
+    deny = [s for s in policy["Statement"] if s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s.get("Condition", {}))]
+    return bool(deny) and deny[0]["Condition"]["Bool"]["aws:SecureTransport"] in (False, "false")
+
+
 def test_log_buckets_are_encrypted_versioned_private_and_tls_only(baseline: Baseline):
     s3 = baseline.client("s3")
-    buckets = baseline.resources("Storage", "AWS::S3::Bucket")
-    assert len(buckets) == 4
-    for logical_id, name in buckets.items():
+    environment = baseline.resources("Storage", "AWS::S3::Bucket")
+    archive = baseline.account_resources("AWS::S3::Bucket")
+    assert set(environment) == {"AccessLogsBucket", "AlbLogsBucket"}
+    assert {"AuditAccessLogsBucket", "ConfigBucket"} <= set(archive)
+    key = baseline.account_outputs["AccountKeyArn"]
+    for logical_id, name in [*environment.items(), *archive.items()]:
         rule = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
-        if logical_id in ("AlbLogsBucket", "AccessLogsBucket"):
+        if logical_id in ("AlbLogsBucket", "AccessLogsBucket", "AuditAccessLogsBucket"):
             assert rule["SSEAlgorithm"] == "AES256"  # ELB access logs and S3 server access logs support SSE-S3 only
         else:
-            assert (rule["SSEAlgorithm"], rule["KMSMasterKeyID"]) == ("aws:kms", baseline.outputs["KmsKeyArn"]), logical_id
+            assert (rule["SSEAlgorithm"], rule["KMSMasterKeyID"]) == ("aws:kms", key), logical_id
         assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled", logical_id
         block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
         assert all(block.values()) and len(block) == 4, logical_id
-        policy = json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])
-        deny = [s for s in policy["Statement"] if s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s.get("Condition", {}))]
-        assert deny and deny[0]["Condition"]["Bool"]["aws:SecureTransport"] in (False, "false"), logical_id
+        assert _tls_only(s3, name), logical_id
 
 
-def test_the_trail_is_multi_region_validated_encrypted_and_logging(baseline: Baseline):
+def test_the_account_has_one_trail_multi_region_validated_encrypted_and_logging(baseline: Baseline):
+    """The environment creates no trail of its own: the account layer's one trail records it."""
     ct = baseline.client("cloudtrail")
-    [trail] = ct.describe_trails(trailNameList=[baseline.resources("Compliance", "AWS::CloudTrail::Trail")["Trail"]])["trailList"]
+    assert not any(baseline.resources(layer, "AWS::CloudTrail::Trail") for layer in baseline.layers)
+    [trail] = ct.describe_trails(includeShadowTrails=True)["trailList"]
+    assert trail["TrailARN"] == baseline.account_outputs["TrailArn"]
     assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
-    assert trail["KmsKeyId"] == baseline.outputs["KmsKeyArn"]
+    assert trail["KmsKeyId"] == baseline.account_outputs["AccountKeyArn"]
     assert trail["CloudWatchLogsLogGroupArn"]
     assert ct.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
 
 
-def test_config_records_and_evaluates_the_baseline_rules(baseline: Baseline):
+def test_config_records_on_the_account_recorder_and_evaluates_the_account_and_environment_rules(baseline: Baseline):
     config = baseline.client("config")
-    expected = set(baseline.resources("Compliance", "AWS::Config::ConfigRule").values())
-    deployed = {r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]}
-    assert expected and expected <= deployed
-    status = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
-    assert status and all(s["recording"] for s in status)
+    assert not any(baseline.resources(layer, "AWS::Config::ConfigurationRecorder") for layer in baseline.layers)
+    [recorder] = config.describe_configuration_recorders()["ConfigurationRecorders"]
+    assert recorder["name"] == baseline.outputs["ConfigRecorderName"]
+    assert all(s["recording"] for s in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
+    rules = {r["ConfigRuleName"]: r for r in config.describe_config_rules()["ConfigRules"]}
+    account = set(baseline.account_resources("AWS::Config::ConfigRule").values())
+    environment = set(baseline.resources("Compliance", "AWS::Config::ConfigRule").values())
+    assert account and environment and account | environment <= set(rules)
+    suffix = baseline.params["EnvironmentSuffix"]
+    # the environment's rules judge its own resources only: the tag the database carries
+    assert {(rules[n]["Scope"]["TagKey"], rules[n]["Scope"]["TagValue"]) for n in environment} == {("strata:environment", suffix)}
+    assert {"Key": "strata:environment", "Value": suffix} in _db(baseline)["TagList"]
 
 
 def test_the_cis_alarms_watch_the_exact_patterns(baseline: Baseline):
     logs, cw = baseline.client("logs"), baseline.client("cloudwatch")
-    trail_group = baseline.resources("Compliance", "AWS::Logs::LogGroup")["TrailLogGroup"]
-    filters = logs.describe_metric_filters(logGroupName=trail_group)["metricFilters"]
+    filters = logs.describe_metric_filters(logGroupName=baseline.account_outputs["TrailLogGroupName"])["metricFilters"]
     assert sorted(f["filterPattern"] for f in filters) == sorted(CIS)
     alarms = {(a["Namespace"], a["MetricName"]): a for a in cw.describe_alarms(MaxRecords=100)["MetricAlarms"]}
     for f in filters:
         metric = f["metricTransformations"][0]
         alarm = alarms[(metric["metricNamespace"], metric["metricName"])]
-        assert alarm["AlarmActions"] == [baseline.outputs["AlarmTopicArn"]], f["filterName"]
+        assert alarm["AlarmActions"] == [baseline.account_outputs["AlarmTopicArn"]], f["filterName"]
 
 
 def test_the_launch_template_requires_imdsv2_and_encrypts_volumes(baseline: Baseline):
@@ -204,7 +221,7 @@ def test_resources_carry_the_stack_tags(baseline: Baseline, layer: str):
     elif layer == "Database":
         got = {t["Key"]: t["Value"] for t in _db(baseline).get("TagList", [])}
     else:
-        bucket = baseline.resources("Storage", "AWS::S3::Bucket")["CloudTrailBucket"]
+        bucket = baseline.resources("Storage", "AWS::S3::Bucket")["AlbLogsBucket"]
         got = {t["Key"]: t["Value"] for t in baseline.client("s3").get_bucket_tagging(Bucket=bucket)["TagSet"]}
     assert tags and all(got.get(k) == v for k, v in tags.items()), (layer, got)
 

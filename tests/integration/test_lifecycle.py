@@ -1,26 +1,48 @@
-"""Lifecycle against the local cloud with the SAM CLI: deploy dev, update one layer, tear down to nothing;
-deploy prod, where deleting the database is refused while deletion protection is on; staging beside dev in
-one account (it uses dev's Config recorder)."""
+"""Lifecycle against the local cloud with the SAM CLI, each environment on its account layer: deploy dev, update
+one layer, tear down to nothing but the account layer; deploy prod, where deleting the database is refused while
+deletion protection is on; staging refused before the account layer exists, then beside dev in one account, each
+torn down without stopping the other's compliance evaluation."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from deployment import REPO, Baseline, Deployment
+from deployment import REPO, SAMCONFIG, Baseline, Deployment, overrides
 from strata_testing import wait_stack as wait
 
-SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 
-
-def overrides(env: str, **extra: str) -> str:
-    """The config-env's parameter overrides plus `extra` (sam's --parameter-overrides replaces them, so repeat them)."""
-    return " ".join([SAMCONFIG[env]["deploy"]["parameters"]["parameter_overrides"], *(f"{k}={v}" for k, v in extra.items())])
+def inventory(c: Callable[[str], Any]) -> dict[str, list[str]]:
+    """What exists in one region of the local cloud, by kind: compared before and after an environment's life."""
+    kms = c("kms")
+    return {
+        "buckets": sorted(b["Name"] for b in c("s3").list_buckets()["Buckets"]),
+        "vpcs": sorted(v["VpcId"] for v in c("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")),
+        "addresses": sorted(a["AllocationId"] for a in c("ec2").describe_addresses()["Addresses"]),
+        "nat gateways": sorted(n["NatGatewayId"] for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"),
+        "instances": sorted(i["InstanceId"] for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"]
+                            if i["State"]["Name"] != "terminated"),
+        "databases": sorted(d["DBInstanceIdentifier"] for d in c("rds").describe_db_instances()["DBInstances"]),
+        "secrets": sorted(x["Name"] for x in c("secretsmanager").list_secrets()["SecretList"]),
+        "roles": sorted(r["RoleName"] for r in c("iam").list_roles()["Roles"]),
+        "log groups": sorted(g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]),
+        "alarms": sorted(a["AlarmName"] for a in c("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]),
+        "config rules": sorted(r["ConfigRuleName"] for r in c("config").describe_config_rules()["ConfigRules"]),
+        "recorders": sorted(r["name"] for r in c("config").describe_configuration_recorders()["ConfigurationRecorders"]),
+        "trails": sorted(t["Name"] for t in c("cloudtrail").describe_trails()["trailList"]),
+        "topics": sorted(t["TopicArn"] for t in c("sns").list_topics()["Topics"]),
+        "functions": sorted(f["FunctionName"] for f in c("lambda").list_functions()["Functions"]),
+        "load balancers": sorted(lb["LoadBalancerName"] for lb in c("elbv2").describe_load_balancers()["LoadBalancers"]),
+        "auto scaling groups": sorted(g["AutoScalingGroupName"] for g in c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]),
+        # as in AWS, a key is scheduled for deletion, never deleted at once
+        "keys": sorted(k["KeyId"] for k in kms.list_keys()["Keys"]
+                       if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"),
+        "stacks": sorted(x["StackName"] for x in c("cloudformation").list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"),
+    }
 
 
 def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
@@ -30,9 +52,11 @@ def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def dev(sam_build) -> Iterator[Deployment]:
+def dev(sam_build, account_build) -> Iterator[Deployment]:
     deployment = Deployment("lifecycle-dev")
     try:
+        deployment.deploy_account()
+        deployment.before = inventory(deployment.client)  # type: ignore[attr-defined]
         deployment.sam("deploy", "--config-env", "local")
         yield deployment
     finally:
@@ -69,39 +93,20 @@ def test_sam_delete_leaves_nothing_behind_even_with_logs_in_every_bucket(dev: De
     c = dev.client
     s3 = c("s3")
     storage = Baseline.read(c, "strata-local").resources("Storage", "AWS::S3::Bucket")
-    assert len(storage) == 4
+    assert len(storage) == 2
     for bucket in storage.values():
         for body in (b"one", b"two"):
             s3.put_object(Bucket=bucket, Key="AWSLogs/late-delivery.log", Body=body)
         s3.delete_object(Bucket=bucket, Key="AWSLogs/late-delivery.log")
     result = dev.sam("delete", "--config-env", "local", "--no-prompts", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert [b["Name"] for b in c("s3").list_buckets()["Buckets"]] == ["strata-local-artifacts"]
-    assert [v for v in c("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")] == []
-    assert [a for a in c("ec2").describe_addresses()["Addresses"]] == []
-    assert [n for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
-    assert [i for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"] if i["State"]["Name"] != "terminated"] == []
-    assert c("rds").describe_db_instances()["DBInstances"] == []
-    assert c("secretsmanager").list_secrets()["SecretList"] == []
-    assert c("iam").list_roles()["Roles"] == []
-    assert c("logs").describe_log_groups()["logGroups"] == []
-    assert c("cloudwatch").describe_alarms()["MetricAlarms"] == []
-    assert c("config").describe_config_rules()["ConfigRules"] == []
-    assert c("config").describe_configuration_recorders()["ConfigurationRecorders"] == []
-    assert c("cloudtrail").describe_trails()["trailList"] == []
-    assert c("sns").list_topics()["Topics"] == []
-    assert c("lambda").list_functions()["Functions"] == []
-    assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
-    assert c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
-    kms = c("kms")
-    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
-    assert states <= {"PendingDeletion"}  # as in AWS, a key is scheduled for deletion, never deleted at once
-    stacks = c("cloudformation").list_stacks()["StackSummaries"]
-    assert {s["StackStatus"] for s in stacks} == {"DELETE_COMPLETE"}
+    # nothing of the environment is left; the account layer it stood on is exactly as it was, and still recording
+    assert inventory(c) == dev.before  # type: ignore[attr-defined]
+    assert all(s["recording"] for s in c("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
 
 
 @pytest.fixture(scope="module")
-def prod(sam_build) -> Iterator[Deployment]:
+def prod(sam_build, account_build) -> Iterator[Deployment]:
     deployment = Deployment("lifecycle-prod")
     deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
     try:
@@ -111,6 +116,7 @@ def prod(sam_build) -> Iterator[Deployment]:
         # An artifact bucket of our own instead of resolve_s3: SAM's managed bucket denies plain-HTTP requests
         # (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
         deployment.client("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
+        deployment.deploy_account(region, "strata-prod-artifacts")
         deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
                        "--parameter-overrides", overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"))
         yield deployment
@@ -144,8 +150,9 @@ def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployme
     [db] = rds.describe_db_instances()["DBInstances"]
     assert db["DBInstanceStatus"] == "available" and db["DeletionProtection"]
     assert "LoadBalancer" in stack["StackStatusReason"]  # the load balancer is protected too
-    buckets = [b["Name"] for b in prod.client("s3").list_buckets()["Buckets"]]
-    assert any("cloudtrail" in b for b in buckets)  # retained data is still there
+    storage = Baseline.read(prod.client, "strata-prod").resources("Storage", "AWS::S3::Bucket")
+    buckets = {b["Name"] for b in prod.client("s3").list_buckets()["Buckets"]}
+    assert set(storage.values()) <= buckets  # retained data is still there
 
 
 def test_teardown_with_confirm_turns_protection_off_and_deletes_prod_keeping_retained_data(prod: Deployment):
@@ -158,7 +165,7 @@ def test_teardown_with_confirm_turns_protection_off_and_deletes_prod_keeping_ret
     assert "deletion protection turned off: load balancer" in done.stdout and "deletion protection turned off: DB instance" in done.stdout
     assert prod.client("rds").describe_db_instances()["DBInstances"] == []
     assert prod.client("rds").describe_db_snapshots()["DBSnapshots"]  # the final snapshot
-    assert any("cloudtrail" in b["Name"] for b in prod.client("s3").list_buckets()["Buckets"])  # retained buckets
+    assert any("-alb-logs-" in b["Name"] for b in prod.client("s3").list_buckets()["Buckets"])  # retained buckets
 
 
 def _self_signed(domain: str) -> tuple[bytes, bytes]:
@@ -179,7 +186,7 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
             key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
 
-def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
+def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build, account_build):
     """The last check fails (the listener serves a certificate no client can validate), after the database and
     the load balancer exist: deletion protection is not on yet, so the rollback removes everything."""
     deployment = Deployment("lifecycle-prod-failed")
@@ -190,6 +197,8 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
         cert, key = _self_signed("app.example.com")
         certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
         c("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
+        deployment.deploy_account(region, "strata-prod-artifacts")
+        before = inventory(c)
         result = deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
                                 "strata-prod-artifacts", "--parameter-overrides",
                                 overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"), check=False)
@@ -199,20 +208,19 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build):
         assert root["StackStatus"] == "ROLLBACK_COMPLETE"
         failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
         assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
-        # nothing left but retained data (RetainExceptOnCreate retains nothing a rolled-back create made)
-        assert c("rds").describe_db_instances()["DBInstances"] == []
-        assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
-        assert {b["Name"] for b in c("s3").list_buckets()["Buckets"]} == {"strata-prod-artifacts", "strata-local-artifacts"}
-        assert [g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]] == []
-        assert {s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]} <= {"ROLLBACK_COMPLETE", "DELETE_COMPLETE"}
+        # nothing left but the account layer (RetainExceptOnCreate retains nothing a rolled-back create made)
+        after = inventory(c)
+        after["stacks"].remove("strata-prod")  # ROLLBACK_COMPLETE until deleted, as in AWS
+        assert after == before
     finally:
         deployment.stop()
 
 
-def test_staging_needs_the_recorder_dev_creates_and_both_deploy_and_tear_down_in_one_account(sam_build):
-    """staging runs its Config rules on the recorder dev creates in the same account and region
-    (CreateConfigRecorder=false): deployed first, AWS Config refuses its rules (NoAvailableConfigurationRecorderException)
-    and the create rolls back to nothing; after dev, staging deploys; then both delete to nothing but retained data."""
+def test_staging_needs_the_account_layer_and_outlives_dev_in_one_account(sam_build, account_build):
+    """An environment deployed before its account layer is refused before anything exists, naming the SSM parameter
+    the layer writes; with the layer, staging and dev deploy beside each other on its one recorder and trail, and
+    tearing dev down leaves staging's Config rules evaluating (each environment once created its own singletons, or
+    rode on dev's recorder and lost it with dev)."""
     deployment = Deployment("lifecycle-environments")
     region = SAMCONFIG["staging"]["deploy"]["parameters"]["region"]
     assert SAMCONFIG["dev"]["deploy"]["parameters"]["region"] == region
@@ -229,22 +237,36 @@ def test_staging_needs_the_recorder_dev_creates_and_both_deploy_and_tear_down_in
         cf = c("cloudformation")
         refused = deploy("staging", check=False, CertificateArn=certificate, AlarmEmail="oncall@example.com")
         assert refused.returncode != 0
-        root = cf.describe_stacks(StackName="strata-staging")["Stacks"][0]
-        reasons = [e.get("ResourceStatusReason", "") for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"]]
-        assert root["StackStatus"] == "ROLLBACK_COMPLETE", reasons
-        assert any("NoAvailableConfigurationRecorderException" in r for r in reasons), reasons
-        deployment.sam("delete", "--config-env", "staging", "--no-prompts", "--region", region)
+        assert ("Unable to fetch parameters [/strata/account/config/recorder-name] from parameter store for this account"
+                in refused.stdout + refused.stderr), refused.stdout[-2000:] + refused.stderr[-2000:]
+        assert [x for x in cf.list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"] == []
 
+        deployment.deploy_account(region, "strata-env-artifacts")
+        before = inventory(c)
         deploy("dev")
         deploy("staging", CertificateArn=certificate, AlarmEmail="oncall@example.com")
         assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+        assert inventory(c)["recorders"] == ["strata-account"] and inventory(c)["trails"] == ["strata-account"]
+
+        deployment.sam("delete", "--config-env", "dev", "--no-prompts", "--region", region)
+        config = c("config")
+        staging_rules = Baseline.read(c, "strata-staging").resources("Compliance", "AWS::Config::ConfigRule").values()
+        assert set(staging_rules) <= {r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]}
+        assert all(x["recording"] for x in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
+
         # staging protects its database and load balancer, as prod does: the runbook's teardown turns that off first.
         done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", region,
                                "--confirm", "strata-staging", "--timeout", "240"], env=deployment.env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
-        deployment.sam("delete", "--config-env", "dev", "--no-prompts", "--region", region)
-        assert {s["StackStatus"] for s in cf.list_stacks()["StackSummaries"]} == {"DELETE_COMPLETE"}
-        assert c("rds").describe_db_instances()["DBInstances"] == []
-        assert c("elbv2").describe_load_balancers()["LoadBalancers"] == []
+        after = inventory(c)
+        added = {k: sorted(set(after[k]) - set(before[k])) for k in after}
+        removed = {k: sorted(set(before[k]) - set(after[k])) for k in after}
+        # the account layer is exactly as it was; of staging only its retained data is left (RetainData): its two log
+        # buckets, its log groups and its key (the database's final snapshot is not in the inventory)
+        assert not any(removed.values()), removed
+        assert {k for k, v in added.items() if v} <= {"buckets", "log groups", "keys"}, added
+        assert len(added["buckets"]) == 2 and all(b.startswith("strata-staging-") for b in added["buckets"]), added
+        assert added["log groups"] and all("strata-staging" in g or "/strata/staging/" in g for g in added["log groups"]), added
+        assert len(added["keys"]) == 1, added
     finally:
         deployment.stop()

@@ -17,9 +17,10 @@ PLAN = REPO / "tools" / "plan.py"
 
 
 @pytest.fixture(scope="module")
-def dev(sam_build: Path) -> Iterator[Deployment]:
+def dev(sam_build: Path, account_build: Path) -> Iterator[Deployment]:
     deployment = Deployment("plan")
     try:
+        deployment.deploy_account()
         deployment.sam("deploy", "--config-env", "local")
         yield deployment
     finally:

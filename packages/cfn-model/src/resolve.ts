@@ -237,6 +237,12 @@ export function parameterValues(template: Template, given: Record<string, Json>,
   for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
     const value = given[name] ?? parameter.Default;
     if (value === undefined) throw new MissingParameterError(name, where);
+    // An SSM parameter type holds a parameter name; CloudFormation substitutes the parameter's value at deploy
+    // time, which a template alone cannot know: it stays a placeholder naming the SSM parameter.
+    if (parameter.Type.startsWith('AWS::SSM::Parameter::Value<')) {
+      values[name] = `<ssm:${String(value)}>`;
+      continue;
+    }
     values[name] =
       parameter.Type === 'CommaDelimitedList' || parameter.Type.startsWith('List<')
         ? typeof value === 'string'

@@ -1,7 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_TARGET, type JsonObject, resolveTemplate } from '@strata/cfn-model';
 import { account, accountSamconfig, props, statements } from './helpers';
 
 const resources = Object.entries(account.Resources);
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+
+/** The prescribed CIS patterns, kept in a fixture copied verbatim from security-baseline.md. */
+const prescribed = readFileSync(join(__dirname, 'fixtures', 'cis-patterns.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() && !l.startsWith('#'))
+  .map((l) => l.slice(19));
+
+/** The account layer as CloudFormation resolves it in one region of an account. */
+function copyIn(region: string, parameters: Record<string, string> = {}) {
+  return resolveTemplate(
+    account,
+    { AlarmEmail: 'security@example.com', ...parameters },
+    {
+      target: { ...DEFAULT_TARGET, region, availabilityZones: [`${region}a`, `${region}b`] },
+      where: 'account/template.yaml',
+    },
+  );
+}
+const home = copyIn('us-east-1');
+const elsewhere = copyIn('eu-west-1', { GlobalResourcesRegion: 'us-east-1' });
+const typesOf = (copy: typeof home) => Object.values(copy.resources).map((r) => r.Type);
+const resolvedOfType = (copy: typeof home, type: string) =>
+  Object.entries(copy.resources).filter(([, r]) => r.Type === type);
 
 describe('Account layer: account/template.yaml', () => {
   it('uses no transform, so service-managed StackSets accept it', () => {
@@ -23,19 +49,21 @@ describe('Account layer: account/template.yaml', () => {
     '%s: answers before its custom resource gives up, logs first, no retries',
     (id, fn) => {
       const timeout = Number(props(fn).Timeout);
-      const users = resources.filter(([, r]) => JSON.stringify(props(r).ServiceToken ?? '').includes(id));
-      expect(users).toHaveLength(1);
-      const [, resource] = users[0] ?? ['', fn];
-      expect(Number(props(resource).ServiceTimeout)).toBeGreaterThan(timeout);
+      const users = resources.filter(([, r]) => JSON.stringify(r.Properties?.ServiceToken ?? '').includes(id));
+      expect(users.length).toBeGreaterThanOrEqual(1);
       const base = id.replace(/Function$/, '');
-      expect(resource.DependsOn).toEqual(expect.arrayContaining([`${base}LogGroup`, `${base}InvokeConfig`]));
+      for (const [, resource] of users) {
+        expect(Number(props(resource).ServiceTimeout)).toBeGreaterThan(timeout);
+        expect(resource.DependsOn).toEqual(expect.arrayContaining([`${base}LogGroup`, `${base}InvokeConfig`]));
+      }
       expect(props(account.Resources[`${base}InvokeConfig`]).MaximumRetryAttempts).toBe(0);
       expect(props(fn).Runtime).toBe('nodejs22.x');
       expect(props(fn).Architectures).toEqual(['arm64']);
     },
   );
 
-  it.each(ofType('AWS::IAM::Role').filter(([id]) => id !== 'GuardHookRole'))(
+  const functionRoles = new Set(ofType('AWS::Lambda::Function').map(([, fn]) => JSON.stringify(props(fn).Role)));
+  it.each(ofType('AWS::IAM::Role').filter(([id]) => functionRoles.has(JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))))(
     '%s: reads the status of its own stack only (RestoreOnDelete: on-rollback)',
     (_id, role) => {
       const policies = (props(role).Policies ?? []) as { PolicyDocument: unknown }[];
@@ -58,6 +86,120 @@ describe('Account layer: account/template.yaml', () => {
     const [, hook] = ofType('AWS::CloudFormation::GuardHook')[0] ?? [];
     expect(props(hook).TargetFilters).toMatchObject({ Actions: ['CREATE', 'UPDATE'] });
     expect(account.Parameters?.GuardHookMode?.Default).toBe('WARN');
+  });
+});
+
+describe('Account layer: the trail, AWS Config and the CIS alarms, once per account', () => {
+  it('has one multi-region trail, in the global resources region only, validated and under the account key', () => {
+    const [[, trail] = ['', undefined]] = resolvedOfType(home, 'AWS::CloudTrail::Trail');
+    expect(props(trail)).toEqual(
+      expect.objectContaining({
+        TrailName: 'strata-account',
+        IsMultiRegionTrail: true,
+        IncludeGlobalServiceEvents: true,
+        EnableLogFileValidation: true,
+        IsLogging: true,
+        KMSKeyId: { deferred: 'AccountKey.Arn' },
+        CloudWatchLogsLogGroupArn: { deferred: 'TrailLogGroup.Arn' },
+      }),
+    );
+    expect(typesOf(elsewhere)).not.toContain('AWS::CloudTrail::Trail');
+    expect(typesOf(copyIn('us-east-1', { CreateTrail: 'false' }))).not.toContain('AWS::CloudTrail::Trail');
+  });
+
+  it('has exactly the prescribed CIS metric filters, character for character, each alarming to the encrypted topic', () => {
+    const filters = resolvedOfType(home, 'AWS::Logs::MetricFilter');
+    const alarms = resolvedOfType(home, 'AWS::CloudWatch::Alarm');
+    expect(prescribed).toHaveLength(15);
+    expect(filters.map(([, f]) => props(f).FilterPattern).sort()).toEqual([...prescribed].sort());
+    expect(alarms).toHaveLength(filters.length);
+    for (const [, f] of filters) {
+      const metric = ((props(f).MetricTransformations as JsonObject[])[0] as JsonObject).MetricName;
+      const alarm = alarms.find(([, a]) => props(a).MetricName === metric)?.[1];
+      expect(props(alarm)).toEqual(
+        expect.objectContaining({
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ deferred: 'AlarmTopic' }],
+        }),
+      );
+    }
+    expect(props(home.resources.AlarmTopic).KmsMasterKeyId).toEqual({ deferred: 'AccountKey.Arn' });
+    expect(props(home.resources.AlarmEmailSubscription).Endpoint).toBe('security@example.com');
+    expect(typesOf(elsewhere)).not.toContain('AWS::Logs::MetricFilter');
+  });
+
+  it('requires an alarm subscriber where the trail is, and nowhere else', () => {
+    const without = copyIn('us-east-1', { AlarmEmail: '' });
+    expect(without.ruleViolations.map((v) => v.rule)).toEqual(['AlarmSubscriberRequiredWithTheTrail']);
+    expect(without.ruleViolations[0]?.description).toContain('AlarmEmail=');
+    expect(copyIn('eu-west-1', { GlobalResourcesRegion: 'us-east-1', AlarmEmail: '' }).ruleViolations).toEqual([]);
+  });
+
+  it('records every region with one recorder, global resource types in the global resources region only', () => {
+    expect(props(home.resources.ConfigRecorder).RecordingGroup).toEqual({
+      AllSupported: true,
+      IncludeGlobalResourceTypes: true,
+    });
+    expect(props(elsewhere.resources.ConfigRecorder).RecordingGroup).toEqual({
+      AllSupported: true,
+      IncludeGlobalResourceTypes: false,
+    });
+    expect(props(home.resources.ConfigDeliveryChannel).S3KmsKeyArn).toEqual({ deferred: 'AccountKey.Arn' });
+    for (const [, rule] of resolvedOfType(home, 'AWS::Config::ConfigRule'))
+      expect(rule.DependsOn).toBe('ConfigRecorderReady');
+  });
+
+  it('checks IAM in the global resources region only and the rest everywhere', () => {
+    const rules = (copy: typeof home) =>
+      resolvedOfType(copy, 'AWS::Config::ConfigRule').map(([, r]) => (props(r).Source as JsonObject).SourceIdentifier);
+    expect(rules(home)).toEqual(
+      expect.arrayContaining(['IAM_PASSWORD_POLICY', 'IAM_ROOT_ACCESS_KEY_CHECK', 'CLOUD_TRAIL_ENABLED']),
+    );
+    expect(rules(elsewhere)).not.toContain('IAM_PASSWORD_POLICY');
+    expect(rules(elsewhere)).toEqual(
+      expect.arrayContaining(['CLOUD_TRAIL_ENABLED', 'ENCRYPTED_VOLUMES', 'INCOMING_SSH_DISABLED']),
+    );
+  });
+
+  it("rides on the organization's recorder when told, naming it, and refuses to guess its name", () => {
+    const existing = copyIn('us-east-1', {
+      CreateConfigRecorder: 'false',
+      ExistingConfigRecorderName: 'aws-controltower-BaselineConfigRecorder',
+    });
+    expect(typesOf(existing)).not.toContain('AWS::Config::ConfigurationRecorder');
+    expect(existing.resources.ConfigBucket).toBeUndefined();
+    expect(props(existing.resources.ConfigRecorderNameParameter).Value).toBe('aws-controltower-BaselineConfigRecorder');
+    expect(copyIn('us-east-1', { CreateConfigRecorder: 'false' }).ruleViolations.map((v) => v.rule)).toEqual([
+      'RecorderNamedWhenNotCreated',
+    ]);
+  });
+
+  it('publishes the recorder name where every environment reads it', () => {
+    expect(props(home.resources.ConfigRecorderNameParameter)).toEqual(
+      expect.objectContaining({ Name: '/strata/account/config/recorder-name', Type: 'String' }),
+    );
+  });
+
+  it('keeps the audit log buckets on delete and empties them only when the create that made them rolls back', () => {
+    const buckets = resolvedOfType(home, 'AWS::S3::Bucket');
+    expect(buckets.map(([id]) => id).sort()).toEqual(['AuditAccessLogsBucket', 'ConfigBucket', 'TrailBucket']);
+    for (const [id, bucket] of buckets) {
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+      const emptier = Object.values(home.resources).find(
+        (r) =>
+          r.Type === 'Custom::EmptyBucketOnDelete' &&
+          JSON.stringify(props(r).BucketName) === JSON.stringify({ deferred: id }),
+      );
+      expect(props(emptier).When).toBe('on-rollback');
+    }
+    expect(
+      resolvedOfType(elsewhere, 'AWS::S3::Bucket')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['AuditAccessLogsBucket', 'ConfigBucket']);
   });
 });
 

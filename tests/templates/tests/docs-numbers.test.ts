@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { costBlock, normalizedBlock, readmeBlock } from '@strata/cfn-model';
 import { REPO } from './helpers';
 
 // The README's deploy critical-path table must say what `npm run bench:deploy` last measured
@@ -15,5 +16,17 @@ describe('README: deploy critical path table', () => {
     const row = new RegExp(`^\\| ${env}\\s+\\| ${create}\\s+\\| ${bound}\\s+\\| ${ratio}\\s+\\|$`, 'm');
 
     expect(readme).toMatch(row);
+  });
+});
+
+// The README's cost block must be what `npm run cost -- --readme README.md` writes from data/prices.json and the
+// templates today (environments and the account layer); a hand edit or a template change without it fails here.
+describe('README: cost block', () => {
+  it('matches npm run cost', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const block = readmeBlock(readme);
+
+    expect(block).toBeDefined();
+    expect(normalizedBlock(block ?? '')).toBe(normalizedBlock(costBlock(REPO)));
   });
 });

@@ -21,7 +21,7 @@ describe('Root: layers and their order', () => {
     ['SecurityStack', []],
     ['DiscoveryStack', ['SecurityStack']],
     ['StorageStack', ['SecurityStack']],
-    ['ComplianceStack', ['SecurityStack', 'StorageStack']],
+    ['ComplianceStack', []],
     ['NetworkStack', ['DiscoveryStack', 'SecurityStack']],
     ['EgressStack', ['NetworkStack', 'SecurityStack']],
     ['ComputeStack', ['EgressStack', 'NetworkStack', 'SecurityStack', 'StorageStack']],

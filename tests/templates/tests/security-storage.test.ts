@@ -21,14 +21,7 @@ describe('Layer: security', () => {
 
     // Assert
     expect(services.map((s) => JSON.stringify((s.Principal as JsonObject).Service)).sort()).toEqual(
-      [
-        '"cloudtrail.amazonaws.com"',
-        '"cloudtrail.amazonaws.com"',
-        '"cloudwatch.amazonaws.com"',
-        '"config.amazonaws.com"',
-        '"events.rds.amazonaws.com"',
-        '"logs.eu-west-1.amazonaws.com"',
-      ].sort(),
+      ['"cloudwatch.amazonaws.com"', '"events.rds.amazonaws.com"', '"logs.eu-west-1.amazonaws.com"'].sort(),
     );
     for (const s of services) {
       const condition = JSON.stringify(s.Condition ?? {});
@@ -57,13 +50,8 @@ describe('Layer: storage', () => {
   const buckets = ofType(r, 'AWS::S3::Bucket');
   const policies = ofType(r, 'AWS::S3::BucketPolicy');
 
-  it('has the four log buckets', () => {
-    expect(buckets.map(([id]) => id).sort()).toEqual([
-      'AccessLogsBucket',
-      'AlbLogsBucket',
-      'CloudTrailBucket',
-      'ConfigBucket',
-    ]);
+  it("has the environment's two log buckets (the trail and AWS Config deliver to the account layer's)", () => {
+    expect(buckets.map(([id]) => id).sort()).toEqual(['AccessLogsBucket', 'AlbLogsBucket']);
   });
 
   it.each(buckets)('%s blocks public access (all four), enforces bucket ownership and versions objects', (_id, b) => {
@@ -86,16 +74,11 @@ describe('Layer: storage', () => {
     expect(rules.some((x) => x.NoncurrentVersionExpiration !== undefined)).toBe(true);
   });
 
-  it('encrypts the CloudTrail and Config buckets with the key, and the log-delivery targets with SSE-S3 (the only option AWS allows there)', () => {
+  it('encrypts the log-delivery targets with SSE-S3 (the only option AWS allows there)', () => {
     const algorithm = (id: string) =>
       (((props(r[id]).BucketEncryption as JsonObject).ServerSideEncryptionConfiguration as Json[])[0] as JsonObject)
         .ServerSideEncryptionByDefault as JsonObject;
 
-    expect(algorithm('CloudTrailBucket')).toEqual({
-      SSEAlgorithm: 'aws:kms',
-      KMSMasterKeyID: '<SecurityStack.KeyArn>',
-    });
-    expect(algorithm('ConfigBucket')).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: '<SecurityStack.KeyArn>' });
     expect(algorithm('AlbLogsBucket')).toEqual({ SSEAlgorithm: 'AES256' });
     expect(algorithm('AccessLogsBucket')).toEqual({ SSEAlgorithm: 'AES256' });
   });
@@ -123,12 +106,6 @@ describe('Layer: storage', () => {
     }
   });
 
-  it("lets CloudTrail write only for this environment's trail", () => {
-    const write = statements(props(r.CloudTrailBucketPolicy).PolicyDocument).find((s) => s.Sid === 'CloudTrailWrite');
-
-    expect(JSON.stringify(write?.Condition)).toContain(':trail/strata-prod');
-  });
-
   it('retains the buckets in prod and deletes them in dev', () => {
     for (const [, b] of buckets) expect(b.DeletionPolicy).toBe('RetainExceptOnCreate');
     for (const [, b] of ofType(resourcesOf(dev, 'storage'), 'AWS::S3::Bucket')) expect(b.DeletionPolicy).toBe('Delete');
@@ -138,7 +115,7 @@ describe('Layer: storage', () => {
     const days = (e: typeof dev) =>
       (
         list(
-          (props(resourcesOf(e, 'storage').CloudTrailBucket).LifecycleConfiguration as JsonObject).Rules,
+          (props(resourcesOf(e, 'storage').AlbLogsBucket).LifecycleConfiguration as JsonObject).Rules,
         )[0] as JsonObject
       ).ExpirationInDays;
 
@@ -160,7 +137,7 @@ describe('Layer: storage, buckets emptied before CloudFormation deletes them', (
     const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
     const emptiers = ofType(r, 'Custom::EmptyBucketOnDelete');
 
-    expect(buckets).toHaveLength(4);
+    expect(buckets).toHaveLength(2);
     expect(emptiers.map(([, e]) => (props(e).BucketName as { deferred: string }).deferred).sort()).toEqual(
       [...buckets].sort(),
     );
