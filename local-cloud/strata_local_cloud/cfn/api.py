@@ -11,9 +11,10 @@ from moto.core.responses import BaseResponse
 
 from ..rules import rule
 from . import protocol
+from .context import acting_as, current_account
 from .engine import Engine
 from .errors import CloudFormationError, ValidationError
-from .store import ChangeSet, Request, Stack, now
+from .store import ChangeSet, Request, Stack, account_of, now
 
 UNIMPLEMENTED = rule("loud-unimplemented-api", "loud", "*", "a CloudFormation action the local cloud does not implement: InvalidAction naming it",
                      "the local cloud's own rule (local-cloud/README.md)")
@@ -57,7 +58,10 @@ class CloudFormationApi(BaseResponse):
                 "InvalidAction", f"The local cloud's CloudFormation does not implement {op.name}", request_id)
         try:
             args = protocol.parse_request(op, form)
-            result = handler(args) or {}
+            # Every request acts in the caller's account, as its credentials say (moto's rule: keys from STS
+            # AssumeRole into a role of another account belong to that account).
+            with acting_as(self.current_account):
+                result = handler(args) or {}
         except CloudFormationError as error:
             return error.status, {"Content-Type": "text/xml"}, protocol.write_error(error.code, str(error), request_id, error.sender)
         except Exception as error:  # noqa: BLE001
@@ -92,7 +96,7 @@ class CloudFormationApi(BaseResponse):
         params = []
         for k, v in s.params.items():
             entry = {"ParameterKey": k, "ParameterValue": "****" if specs.get(k, {}).get("NoEcho") in (True, "true") else v}
-            resolved = self.engine.store.resolved.get((s.region, k, v))
+            resolved = self.engine.store.resolved.get((account_of(s.id), s.region, k, v))
             if resolved is not None:
                 entry["ResolvedValue"] = resolved
             params.append(entry)
@@ -136,14 +140,12 @@ class CloudFormationApi(BaseResponse):
         if args.get("StackName"):
             stack = self.engine.store.find(args["StackName"], self.region)
             return {"Stacks": [self._stack_view(stack)]}
-        with self.engine.store.lock:
-            stacks = [s for s in self.engine.store.stacks.values() if s.region == self.region and s.status != "DELETE_COMPLETE"]
+        stacks = [s for s in self.engine.store.visible(self.region) if s.status != "DELETE_COMPLETE"]
         return {"Stacks": [self._stack_view(s) for s in stacks]}
 
     def do_ListStacks(self, args):
         wanted = set(args.get("StackStatusFilter", []))
-        with self.engine.store.lock:
-            stacks = [s for s in self.engine.store.stacks.values() if s.region == self.region and (not wanted or s.status in wanted)]
+        stacks = [s for s in self.engine.store.visible(self.region) if not wanted or s.status in wanted]
         return {"StackSummaries": [{k: v for k, v in {
             "StackId": s.id, "StackName": s.name, "TemplateDescription": s.description, "CreationTime": s.created,
             "LastUpdatedTime": s.updated, "DeletionTime": s.deleted, "StackStatus": s.status, "StackStatusReason": s.reason,
@@ -215,7 +217,8 @@ class CloudFormationApi(BaseResponse):
     def do_ListExports(self, args):
         with self.engine.store.lock:
             return {"Exports": [{"ExportingStackId": sid, "Name": name, "Value": value}
-                                for (region, name), (sid, value) in self.engine.store.exports.items() if region == self.region]}
+                                for (account, region, name), (sid, value) in self.engine.store.exports.items()
+                                if (account, region) == (current_account(), self.region)]}
 
     # ------------------------------------------------------------ change sets
     def _change_set_view(self, cs: ChangeSet) -> dict[str, Any]:
@@ -276,11 +279,103 @@ class CloudFormationApi(BaseResponse):
             "IncludeNestedStacks": c.include_nested}.items() if v is not None} for c in sets]}
 
 
+    # ------------------------------------------------------------ StackSets (service-managed: cfn/stacksets.py)
+    def _stack_set_view(self, s: Any) -> dict[str, Any]:
+        with self.engine.stack_sets.lock:
+            ous = sorted(s.target_ous)
+            regions = list(s.regions)
+        view = {"StackSetName": s.name, "StackSetId": s.id, "Description": s.description, "Status": s.status, "TemplateBody": s.body,
+                "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in s.params.items()], "Capabilities": s.capabilities,
+                "Tags": s.tags, "StackSetARN": s.arn, "PermissionModel": "SERVICE_MANAGED", "AutoDeployment": s.auto_deployment,
+                "ManagedExecution": s.managed_execution, "OrganizationalUnitIds": ous, "Regions": regions}
+        return {k: v for k, v in view.items() if v is not None}
+
+    def _operation_view(self, s: Any, o: Any) -> dict[str, Any]:
+        view = {"OperationId": o.id, "StackSetId": s.id, "Action": o.action, "Status": o.status, "StatusReason": o.reason,
+                "OperationPreferences": o.preferences, "RetainStacks": o.retain, "CreationTimestamp": o.created,
+                "EndTimestamp": o.ended, "DeploymentTargets": o.targets or None}
+        return {k: v for k, v in view.items() if v is not None}
+
+    def _instance_view(self, s: Any, i: Any) -> dict[str, Any]:
+        view = {"StackSetId": s.id, "Region": i.region, "Account": i.account, "StackId": i.stack_id, "Status": i.status,
+                "StatusReason": i.reason, "StackInstanceStatus": {"DetailedStatus": i.detailed}, "OrganizationalUnitId": i.ou,
+                "DriftStatus": "NOT_CHECKED", "LastOperationId": i.last_operation,
+                "ParameterOverrides": [{"ParameterKey": k, "ParameterValue": v} for k, v in i.overrides.items()]}
+        return {k: v for k, v in view.items() if v is not None}
+
+    def do_CreateStackSet(self, args):
+        s = self.engine.stack_sets.create(self.region, args, self._body(args))
+        return {"StackSetId": s.id}
+
+    def do_UpdateStackSet(self, args):
+        body = None if args.get("UsePreviousTemplate") or not (args.get("TemplateBody") or args.get("TemplateURL")) else self._body(args)
+        return {"OperationId": self.engine.stack_sets.update(self.region, args, body).id}
+
+    def do_DeleteStackSet(self, args):
+        self.engine.stack_sets.delete(self.region, args)
+        return {}
+
+    def do_DescribeStackSet(self, args):
+        return {"StackSet": self._stack_set_view(self.engine.stack_sets.find(args["StackSetName"], self.region))}
+
+    def do_ListStackSets(self, args):
+        wanted = args.get("Status")
+        return {"Summaries": [{k: v for k, v in {
+            "StackSetName": s.name, "StackSetId": s.id, "Description": s.description, "Status": s.status,
+            "PermissionModel": "SERVICE_MANAGED", "AutoDeployment": s.auto_deployment, "ManagedExecution": s.managed_execution}.items()
+            if v is not None} for s in self.engine.stack_sets.visible(self.region) if not wanted or s.status == wanted]}
+
+    def do_CreateStackInstances(self, args):
+        return {"OperationId": self.engine.stack_sets.create_instances(self.region, args).id}
+
+    def do_UpdateStackInstances(self, args):
+        return {"OperationId": self.engine.stack_sets.update_instances(self.region, args).id}
+
+    def do_DeleteStackInstances(self, args):
+        return {"OperationId": self.engine.stack_sets.delete_instances(self.region, args).id}
+
+    def do_ListStackInstances(self, args):
+        s = self.engine.stack_sets.find(args["StackSetName"], self.region)
+        with self.engine.stack_sets.lock:
+            items = [i for i in s.instances.values() if args.get("StackInstanceAccount") in (None, i.account)
+                     and args.get("StackInstanceRegion") in (None, i.region)]
+            return {"Summaries": [self._instance_view(s, i) for i in sorted(items, key=lambda i: (i.account, i.region))]}
+
+    def do_DescribeStackInstance(self, args):
+        s, i = self.engine.stack_sets.instance(self.region, args["StackSetName"], args["StackInstanceAccount"], args["StackInstanceRegion"])
+        with self.engine.stack_sets.lock:
+            return {"StackInstance": self._instance_view(s, i)}
+
+    def do_DescribeStackSetOperation(self, args):
+        s, o = self.engine.stack_sets.operation(self.region, args["StackSetName"], args["OperationId"])
+        with self.engine.stack_sets.lock:
+            return {"StackSetOperation": self._operation_view(s, o)}
+
+    def do_ListStackSetOperations(self, args):
+        s = self.engine.stack_sets.find(args["StackSetName"], self.region)
+        with self.engine.stack_sets.lock:
+            ops = sorted(s.operations.values(), key=lambda o: o.created, reverse=True)
+            return {"Summaries": [{k: v for k, v in self._operation_view(s, o).items()
+                                   if k in ("OperationId", "Action", "Status", "StatusReason", "CreationTimestamp", "EndTimestamp",
+                                            "OperationPreferences")} for o in ops]}
+
+    def do_ListStackSetOperationResults(self, args):
+        _, o = self.engine.stack_sets.operation(self.region, args["StackSetName"], args["OperationId"])
+        with self.engine.stack_sets.lock:
+            return {"Summaries": [{k: v for k, v in {
+                "Account": r.account, "Region": r.region, "Status": r.status, "StatusReason": r.reason, "OrganizationalUnitId": r.ou,
+                "AccountGateResult": {"Status": "SKIPPED", "StatusReason": "No account gate function is configured"}}.items()
+                if v is not None} for r in o.results]}
+
+
 def install(endpoint, dataplane: Any = None, code_dir: Any = None) -> Engine:
     """Serve CloudFormation from the engine instead of moto's own implementation."""
     global ENGINE
     import moto.cloudformation.urls as urls
 
     ENGINE = Engine(endpoint, dataplane, code_dir)
+    from ..moto_patches.organizations import LISTENERS
+
+    LISTENERS.append(ENGINE.stack_sets.account_moved)  # automatic deployment
     urls.url_paths["{0}/$"] = CloudFormationApi.dispatch
     return ENGINE

@@ -9,11 +9,13 @@ into its state and there is no import cycle between them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import random
 import string
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -60,6 +62,25 @@ class HookRegistry(Protocol):
     def has_hook(self, region: str, alias: str) -> bool: ...
 
 
+class StackSetHost(Protocol):
+    """AWS::CloudFormation::StackSet: the engine's StackSets (stacksets.py), called with the API's arguments; each call
+    that starts an operation returns it (its `.id`), and `wait` blocks until it ends."""
+
+    def create(self, region: str, args: dict[str, Any], body: str) -> Any: ...
+
+    def update(self, region: str, args: dict[str, Any], body: str | None) -> Any: ...
+
+    def delete(self, region: str, args: dict[str, Any]) -> None: ...
+
+    def create_instances(self, region: str, args: dict[str, Any]) -> Any: ...
+
+    def delete_instances(self, region: str, args: dict[str, Any]) -> Any: ...
+
+    def find(self, name_or_id: str, region: str) -> Any: ...
+
+    def wait(self, region: str, name: str, operation_id: str) -> Any: ...
+
+
 @dataclass(frozen=True)
 class Services:
     endpoint: Callable[[], str]
@@ -67,6 +88,7 @@ class Services:
     functions: FunctionRegistry
     invoker: CustomResourceInvoker
     hooks: HookRegistry
+    stack_sets: StackSetHost
 
 
 @dataclass(frozen=True)
@@ -76,10 +98,51 @@ class StackInfo:
     tags: list[dict[str, str]] = field(default_factory=list)
 
 
-# The local cloud's one account (moto's default).
+# The account a request without other credentials acts in (moto's default), and the one the local cloud's own
+# tools and tests use.
 ACCOUNT = "123456789012"
 
-_clients: dict[tuple[str, str, str], Any] = {}
+# The account the current operation acts in: the caller's, chosen by its credentials as moto chooses it (an access
+# key issued by STS AssumeRole into a role of another account belongs to that account), set by the API for each
+# request and carried into the threads an operation starts (contextvars.copy_context).
+_ACTING = contextvars.ContextVar("strata_account", default=ACCOUNT)
+
+
+def current_account() -> str:
+    return _ACTING.get()
+
+
+@contextlib.contextmanager
+def acting_as(account: str) -> Iterator[None]:
+    token = _ACTING.set(account)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
+
+
+# What CloudFormation acts as in a member account of an organization: the StackSets service-linked role
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html).
+MEMBER_ROLE = "aws-service-role/member.org.stacksets.cloudformation.amazonaws.com/AWSServiceRoleForCloudFormationStackSetsOrgMember"
+_credentials: dict[tuple[str, str], tuple[str, str, str | None]] = {}
+_credentials_lock = threading.Lock()
+
+
+def credentials(account: str, endpoint: str) -> tuple[str, str, str | None]:
+    """(access key, secret, session token) that moto maps to `account`: the default account's test keys, or
+    keys from STS AssumeRole into the account (moto needs no role to exist for it)."""
+    if account == ACCOUNT:
+        return "testing", "testing", None
+    with _credentials_lock:
+        if (account, endpoint) not in _credentials:
+            sts = shared_session().client("sts", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="testing",
+                                          aws_secret_access_key="testing", config=_CONFIG)
+            found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{MEMBER_ROLE}", RoleSessionName="strata-local-cloud")["Credentials"]
+            _credentials[(account, endpoint)] = (found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+        return _credentials[(account, endpoint)]
+
+
+_clients: dict[tuple[str, str, str, str], Any] = {}
 _clients_lock = threading.Lock()
 @functools.cache
 def shared_session() -> boto3.session.Session:
@@ -96,7 +159,7 @@ class Provision:
                  resource_type: str | None = None, rolling_back: bool = False) -> None:
         self.services, self.region, self.stack, self.logical_id = services, region, stack, logical_id
         self.resource_type = resource_type
-        self.account = ACCOUNT
+        self.account = current_account()
         # True while the resource is deleted (or updated back) by the rollback of the operation that created
         # (or updated) it; a nested stack passes it on, its resources took part in that same operation.
         self.rolling_back = rolling_back
@@ -108,14 +171,19 @@ class Provision:
         the resource is deleted on rollback, as CloudFormation's handlers do."""
         self.physical, self.attrs = physical, dict(attrs or {})
 
+    def credentials(self) -> tuple[str, str, str | None]:
+        """The keys requests in this operation's account are signed with (for a function's environment)."""
+        return credentials(self.account, self.services.endpoint())
+
     def client(self, service: str) -> Any:
-        key = (service, self.region, self.services.endpoint())
+        key = (service, self.region, self.services.endpoint(), self.account)
+        access, secret, token = self.credentials()  # outside the lock: the first call for an account calls STS
         with _clients_lock:
             if key not in _clients:
                 # One shared session: its loader parses each botocore model once for every client made from it.
                 client = shared_session().client(
-                    service, region_name=self.region, endpoint_url=key[2], aws_access_key_id="testing",  # type: ignore[call-overload]
-                    aws_secret_access_key="testing", config=_CONFIG)
+                    service, region_name=self.region, endpoint_url=key[2], aws_access_key_id=access,  # type: ignore[call-overload]
+                    aws_secret_access_key=secret, aws_session_token=token, config=_CONFIG)
                 client.meta.events.register("provide-client-params.*.*", _coerce_params)
                 _clients[key] = client
             return _clients[key]

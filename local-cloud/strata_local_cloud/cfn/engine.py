@@ -18,6 +18,7 @@ CloudFormation's resource providers call AWS; providers see only the context in 
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import logging
 import random
@@ -32,13 +33,14 @@ from ..rules import ALL_TYPES, rule
 from . import hooks as guard_hooks
 from . import preflight
 from . import template as tpl
-from .context import ACCOUNT, Provision, Services, StackInfo
+from .context import Provision, Services, StackInfo, current_account
 from .errors import AlreadyExists, InsufficientCapabilities, ResourceError, ResourceFailure, Unsupported, ValidationError
 from .executor import Run, reverse, run_graph
 from .plan import Change, bind, has_unknown, plan, same
 from .policy import Why, effective_policy
 from .providers import Tracked, provider_for
 from .replacement import requires_replacement
+from .stacksets import StackSets
 from .store import UPDATABLE, ChangeSet, Request, Resource, Stack, Store, now, stack_arn
 from .validation import is_known, is_validated, resource_reason, violations
 
@@ -93,7 +95,9 @@ class Engine:
         self.store = Store()
         self.invoker = Invoker(endpoint, code_dir=code_dir, dataplane=dataplane)
         self.hooks = guard_hooks.Hooks()
-        self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker, hooks=self.hooks)
+        self.stack_sets = StackSets(self)
+        self.services = Services(endpoint=endpoint, nested=self, functions=self.store, invoker=self.invoker, hooks=self.hooks,
+                                 stack_sets=self.stack_sets)
         self.threads: list[threading.Thread] = []
 
     def provision(self, stack: Stack | None, region: str, logical_id: str | None = None, resource_type: str | None = None,
@@ -103,7 +107,7 @@ class Engine:
 
     # ------------------------------------------------------------ preparing a template
     def pseudo(self, stack_id: str, stack_name: str, region: str) -> dict[str, Any]:
-        return {"AWS::AccountId": ACCOUNT, "AWS::Region": region, "AWS::StackId": stack_id, "AWS::StackName": stack_name,
+        return {"AWS::AccountId": current_account(), "AWS::Region": region, "AWS::StackId": stack_id, "AWS::StackName": stack_name,
                 "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NotificationARNs": []}
 
     def prepare(self, stack_id: str, stack_name: str, region: str, request: Request, previous: dict[str, str]
@@ -143,7 +147,7 @@ class Engine:
                     # The request itself is refused, naming the Systems Manager parameter, before any stack or change set exists.
                     raise ValidationError(f"Unable to fetch parameters [{out[key]}] from parameter store for this account.") from error
                 with self.store.lock:
-                    self.store.resolved[(region, key, out[key])] = value
+                    self.store.resolved[(current_account(), region, key, out[key])] = value
                 out[key] = value
         return out
 
@@ -264,7 +268,8 @@ class Engine:
         self.background(lambda: self.run_delete(stack, retain=keep))
 
     def background(self, fn: Callable[[], object]) -> None:
-        thread = threading.Thread(target=self._guard(fn), daemon=True)
+        # The operation acts in the account of the request that started it.
+        thread = threading.Thread(target=contextvars.copy_context().run, args=(self._guard(fn),), daemon=True)
         self.threads.append(thread)
         thread.start()
 
@@ -659,7 +664,7 @@ class Engine:
                 if any(c.name == name and c.stack_id == stack.id for c in self.store.change_sets.values()):
                     raise AlreadyExists(f"ChangeSet [{name}] already exists")
             template, params, ctx = self.prepare(stack.id, stack_name, region, request, stack.params)
-            cs = ChangeSet(id=f"arn:aws:cloudformation:{region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name, stack_id=stack.id,
+            cs = ChangeSet(id=f"arn:aws:cloudformation:{region}:{current_account()}:changeSet/{name}/{uuid.uuid4()}", name=name, stack_id=stack.id,
                            stack_name=stack_name, kind=kind, request=request, params=params, include_nested=include_nested,
                            description=description, root_id=None)
             changes = self.plan_of(stack, self.active(template, ctx), ctx)
@@ -697,7 +702,7 @@ class Engine:
                           capabilities=child.capabilities)
         template, params, ctx = self.prepare(child.id, child.name, child.region, request, child.params)
         name = f"{parent.name}-{child.name}"[:128]
-        cs = ChangeSet(id=f"arn:aws:cloudformation:{child.region}:{ACCOUNT}:changeSet/{name}/{uuid.uuid4()}", name=name,
+        cs = ChangeSet(id=f"arn:aws:cloudformation:{child.region}:{current_account()}:changeSet/{name}/{uuid.uuid4()}", name=name,
                        stack_id=child.id, stack_name=child.name, kind="UPDATE", request=request, params=params,
                        parent_id=parent.id, root_id=parent.root_id or parent.id, include_nested=True)
         cs.changes = self.describe_plan(self.plan_of(child, self.active(template, ctx), ctx), cs)

@@ -33,6 +33,40 @@ class InsufficientCapabilities(CloudFormationError):
     sender = True
 
 
+class StackSetNotFound(CloudFormationError):
+    code = "StackSetNotFoundException"
+    status = 404
+    sender = True
+
+
+class StackSetNotEmpty(CloudFormationError):
+    code = "StackSetNotEmptyException"
+    status = 409
+    sender = True
+
+
+class StackInstanceNotFound(CloudFormationError):
+    code = "StackInstanceNotFoundException"
+    status = 404
+    sender = True
+
+
+class OperationNotFound(CloudFormationError):
+    code = "OperationNotFoundException"
+    status = 404
+    sender = True
+
+
+class NameAlreadyExists(AlreadyExists):
+    code = "NameAlreadyExistsException"
+
+
+class OperationInProgress(CloudFormationError):
+    code = "OperationInProgressException"
+    status = 409
+    sender = True
+
+
 class ResourceFailure(Exception):
     """A resource handler failed; the message becomes the resource's status reason. `physical` names what the
     handler had already made (a custom resource's answer, a nested stack), so the rollback deletes it."""

@@ -15,6 +15,7 @@ Failure modes, as CloudFormation handles them:
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextvars
 import logging
 import os
 import traceback
@@ -61,7 +62,8 @@ def run_graph(waits_for: dict[str, set[str]], work: Callable[[str, Run], bool], 
                 started = set(running.values())
                 for node, deps in waits.items():
                     if node not in outcome and node not in started and all(outcome.get(d) == "done" for d in deps):
-                        running[pool.submit(guarded, node)] = node
+                        # each resource acts in the operation's account (its own copy of the context: one per thread)
+                        running[pool.submit(contextvars.copy_context().run, guarded, node)] = node
             if not running:
                 break
             done, _ = futures.wait(list(running), return_when=futures.FIRST_COMPLETED)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..rules import rule
+from .context import current_account
 from .errors import ResourceFailure, Unsupported
 
 GUARD_HOOK = rule(
@@ -81,24 +82,26 @@ class Outcome:
 class Hooks:
     """The Guard hooks of the local cloud's account, by region and alias (the provider registers them)."""
 
-    hooks: dict[tuple[str, str], Hook] = field(default_factory=dict)
+    hooks: dict[tuple[str, str, str], Hook] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    # A hook is an account's and a region's: it runs on that account's stack operations in that region only.
     def register_hook(self, region: str, alias: str, arn: str, props: dict[str, Any]) -> None:
         with self.lock:
-            self.hooks[(region, alias)] = Hook(alias, arn, region, dict(props))
+            self.hooks[(current_account(), region, alias)] = Hook(alias, arn, region, dict(props))
 
     def forget_hook(self, region: str, alias: str) -> None:
         with self.lock:
-            self.hooks.pop((region, alias), None)
+            self.hooks.pop((current_account(), region, alias), None)
 
     def has_hook(self, region: str, alias: str) -> bool:
         with self.lock:
-            return (region, alias) in self.hooks
+            return (current_account(), region, alias) in self.hooks
 
     def matching(self, region: str, resource_type: str, action: str) -> list[Hook]:
+        where = (current_account(), region)
         with self.lock:
-            return [h for (r, _), h in sorted(self.hooks.items()) if r == region and h.targets(resource_type, action)]
+            return [h for (a, r, _), h in sorted(self.hooks.items()) if (a, r) == where and h.targets(resource_type, action)]
 
 
 def guard_binary() -> str:

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .context import ACCOUNT
+from .context import current_account
 from .errors import AlreadyExists, ChangeSetNotFound, ValidationError
 
 
@@ -103,7 +103,11 @@ class ChangeSet:
 
 
 def stack_arn(region: str, name: str) -> str:
-    return f"arn:aws:cloudformation:{region}:{ACCOUNT}:stack/{name}/{uuid.uuid4()}"
+    return f"arn:aws:cloudformation:{region}:{current_account()}:stack/{name}/{uuid.uuid4()}"
+
+
+def account_of(arn: str) -> str:
+    return arn.split(":")[4]
 
 
 # The statuses in which a stack takes a new update (UpdateStack, ExecuteChangeSet of an UPDATE change set).
@@ -116,16 +120,23 @@ class Store:
         self.lock = threading.RLock()
         self.stacks: dict[str, Stack] = {}
         self.change_sets: dict[str, ChangeSet] = {}
-        self.exports: dict[tuple[str, str], tuple[str, str]] = {}
+        self.exports: dict[tuple[str, str, str], tuple[str, str]] = {}  # (account, region, name) -> (stack ID, value)
         self.functions: dict[str, dict[str, Any]] = {}
-        self.resolved: dict[tuple[str, str, str], str] = {}
+        self.resolved: dict[tuple[str, str, str, str], str] = {}  # (account, region, parameter, SSM name) -> value
 
-    # ------------------------------------------------------------ lookup
+    # ------------------------------------------------------------ lookup (each account sees its own stacks only)
+    def visible(self, region: str) -> list[Stack]:
+        """The stacks of the acting account in `region`, deleted ones included (ListStacks shows them)."""
+        account = current_account()
+        with self.lock:
+            return [s for s in self.stacks.values() if s.region == region and account_of(s.id) == account]
+
     def find(self, name_or_id: str, region: str) -> Stack:
         with self.lock:
-            if name_or_id in self.stacks:
-                return self.stacks[name_or_id]
-            live = [s for s in self.stacks.values() if s.name == name_or_id and s.region == region and s.status != "DELETE_COMPLETE"]
+            found = self.stacks.get(name_or_id)
+            if found is not None and account_of(found.id) == current_account():
+                return found
+            live = [s for s in self.visible(region) if s.name == name_or_id and s.status != "DELETE_COMPLETE"]
             if live:
                 return live[-1]
         raise ValidationError(f"Stack with id {name_or_id} does not exist")
@@ -139,8 +150,9 @@ class Store:
 
     def change_set(self, name_or_id: str, stack_name: str | None, region: str) -> ChangeSet:
         with self.lock:
-            if name_or_id in self.change_sets:
-                return self.change_sets[name_or_id]
+            found = self.change_sets.get(name_or_id)
+            if found is not None and account_of(found.id) == current_account():
+                return found
             if stack_name:
                 stack = self.find(stack_name, region)
                 for cs in self.change_sets.values():
@@ -206,7 +218,7 @@ class Store:
     # ------------------------------------------------------------ exports
     def import_value(self, region: str, name: str) -> str | None:
         with self.lock:
-            held = self.exports.get((region, name))
+            held = self.exports.get((current_account(), region, name))
             return held[1] if held else None
 
     def publish_exports(self, stack: Stack, outputs: list[dict[str, str]]) -> str | None:
@@ -214,13 +226,13 @@ class Store:
         with self.lock:
             for out in outputs:
                 if "ExportName" in out:
-                    holder = self.exports.get((stack.region, out["ExportName"]))
+                    holder = self.exports.get((account_of(stack.id), stack.region, out["ExportName"]))
                     if holder and holder[0] != stack.id:
                         return f"Export with name {out['ExportName']} is already exported by stack {holder[0]}"
             self.drop_exports(stack)
             for out in outputs:
                 if "ExportName" in out:
-                    self.exports[(stack.region, out["ExportName"])] = (stack.id, out["OutputValue"])
+                    self.exports[(account_of(stack.id), stack.region, out["ExportName"])] = (stack.id, out["OutputValue"])
             stack.outputs = outputs
             return None
 

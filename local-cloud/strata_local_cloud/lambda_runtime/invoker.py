@@ -111,10 +111,13 @@ class Invoker:
             event["OldResourceProperties"] = _strings(event["OldResourceProperties"])
         timeout = int(props.get("Timeout", 3))
         log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{function['name']}"
+        # The function's calls act in the account of the stack that runs it (its role's account).
+        access, secret, session = p.credentials()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
             **{k: str(v) for k, v in ((props.get("Environment") or {}).get("Variables") or {}).items()},
-            "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": p.region, "AWS_DEFAULT_REGION": p.region, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret,
+            **({"AWS_SESSION_TOKEN": session} if session else {}),
             "AWS_ENDPOINT_URL": self.endpoint(), "AWS_LAMBDA_FUNCTION_NAME": function["name"],
             # S3 Control's endpoint rules put the account ID in front of the host (<account>.s3-control.<region>.amazonaws.com,
             # https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html), which an IP address

@@ -11,7 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import acm, awslambda, capacity, config, core, ec2, elbv2, guardduty, logs, names, permissions, rds, s3, securityhub
+from . import (
+    acm,
+    awslambda,
+    capacity,
+    config,
+    core,
+    ec2,
+    elbv2,
+    guardduty,
+    logs,
+    names,
+    organizations,
+    permissions,
+    rds,
+    s3,
+    securityhub,
+)
 
 if TYPE_CHECKING:
     from ..dataplane import DataPlane
@@ -19,7 +35,7 @@ if TYPE_CHECKING:
 # Order matters only within a service; each install() runs once per process, before the server starts.
 PATCHES: list[Callable[[DataPlane], None]] = [
     core.install, acm.install, awslambda.install, config.install, ec2.install, elbv2.install, guardduty.install, logs.install, rds.install, s3.install,
-    securityhub.install, names.install, capacity.install, permissions.install,
+    organizations.install, securityhub.install, names.install, capacity.install, permissions.install,
 ]
 
 

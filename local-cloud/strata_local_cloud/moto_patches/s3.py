@@ -6,6 +6,7 @@ Each patch names the moto function it replaces and why; remove it when the pinne
 
 from __future__ import annotations
 
+import contextvars
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -59,12 +60,64 @@ def bucket_permission(policy: str, action: str, resource: str, context: dict[str
     return evaluate(policy, Request(Principal(), action, resource, dict(context)))
 
 
+CROSS_ACCOUNT = rule(
+    "s3-cross-account-bucket-policy", "permissions", ("AWS::S3::BucketPolicy",),
+    "an object request from another account that the bucket policy does not allow (an organization-only policy, "
+    "aws:PrincipalOrgID, refuses every account outside the organization)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workflow-object-operation.html (a requester from "
+    "another account needs the bucket owner's permission); aws:PrincipalOrgID: "
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid")
+
+# The account of the object request being answered (moto's S3Response knows it, the bucket's permission check does not).
+_CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("s3_caller", default=None)
+
+
+def _organization_id(account: str) -> str | None:
+    from moto.organizations.models import organizations_backends
+
+    master = account if organizations_backends[account]["aws"].org is not None else \
+        (organizations_backends.master_accounts.get(account) or (None,))[0]
+    org = organizations_backends[master]["aws"].org if master else None
+    return str(org.id) if org is not None else None
+
+
 def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     from moto.iam.access_control import PermissionResult
 
+    caller = _CALLER.get()
+    if caller is not None and caller != self.account_id:
+        # Another account's request: only the bucket owner's Allow lets it in (ACLs are off: BucketOwnerEnforced).
+        context: dict[str, str | list[str]] = {**S3_REQUEST_CONTEXT, "aws:PrincipalAccount": caller}
+        organization = _organization_id(caller)
+        if organization:
+            context["aws:PrincipalOrgID"] = organization
+        if self.policy is None:
+            return PermissionResult.DENIED
+        decision = evaluate(self.policy.decode(), Request(Principal(arn=f"arn:aws:iam::{caller}:root", account=caller), action, resource, context))
+        return PermissionResult.PERMITTED if decision == "PERMITTED" else PermissionResult.DENIED
     if self.policy is None:
         return PermissionResult.NEUTRAL
     return PermissionResult[bucket_permission(self.policy.decode(), action, resource, S3_REQUEST_CONTEXT)]
+
+
+# S3's answer to a refused object request (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList,
+# AccessDenied); moto answers a policy's refusal with an empty 403, which the SDKs can only call "Forbidden".
+_ACCESS_DENIED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message>'
+                  "<RequestId>local</RequestId><HostId>local</HostId></Error>")
+
+
+def _as_caller(original: Any) -> Any:
+    def key_response(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _CALLER.set(self.current_account)
+        try:
+            answer = original(self, request, *args, **kwargs)
+        finally:
+            _CALLER.reset(token)
+        if isinstance(answer, tuple) and answer[0] == 403 and not answer[2] and getattr(request, "method", "GET") != "HEAD":
+            return 403, {**answer[1], "Content-Type": "application/xml"}, _ACCESS_DENIED
+        return answer
+
+    return key_response
 
 
 LOG_DELIVERY = rule(
@@ -101,6 +154,9 @@ def _deliver_access_log(original: Any) -> Any:
 
 def install(plane: DataPlane) -> None:
     from moto.s3.models import S3Backend
+    from moto.s3.responses import S3Response
+
+    S3Response._key_response = _as_caller(S3Response._key_response)  # type: ignore[method-assign]
 
     S3Backend.log_incoming_request = _deliver_access_log(S3Backend.log_incoming_request)  # type: ignore[method-assign]
     FakeBucket._log_permissions_enabled_policy = staticmethod(_log_permissions_enabled_policy)  # type: ignore[method-assign]

@@ -29,13 +29,20 @@ def _scope(environ: dict[str, Any]) -> tuple[str, str] | None:
     return service, region
 
 
-def serve(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    from ..cfn.context import ACCOUNT
+def _account(environ: dict[str, Any]) -> str:
+    """The caller's account, as moto decides it: by the access key (STS AssumeRole keys belong to the role's account)."""
+    from moto.iam.models import get_account_id_from
 
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else ""
+    return get_account_id_from(key)
+
+
+def serve(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         scope = _scope(environ)
         if scope and scope[0] in SERVICES:
-            response = SERVICES[scope[0]](Request(environ), scope[1], ACCOUNT)
+            response = SERVICES[scope[0]](Request(environ), scope[1], _account(environ))
             return response(environ, start_response)
         return app(environ, start_response)
 
