@@ -1,6 +1,6 @@
 """Change-set guard: what a deploy would change, per layer, and a refusal when data would be lost.
 
-    .venv/bin/python tools/plan.py --config-env prod [--allow-replace DatabaseStack/DbInstance ...]
+    .venv/bin/python tools/plan.py --config-env prod [--region eu-west-1] [--allow-replace DatabaseStack/DbInstance ...]
     npm run plan -- --config-env prod
 
 Packages the built template as `sam deploy` would, creates a change set with nested change sets against
@@ -188,6 +188,7 @@ def changes(cf: Any, change_set_id: str, layer: str) -> list[dict[str, str]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config-env", required=True)
+    parser.add_argument("--region", default=None, help="the region to plan in (default: the config-env's)")
     parser.add_argument("--template-file", type=Path, default=BUILD / "template.yaml")
     parser.add_argument("--no-build", action="store_true", help="refuse a stale build instead of rebuilding it")
     parser.add_argument("--parameter-overrides", default=None, help="as for sam deploy (replaces the config-env's)")
@@ -207,7 +208,7 @@ def main() -> int:
     if not args.template_file.exists():
         raise SystemExit(f"{args.template_file} does not exist: run `npx turbo run build && .venv/bin/sam build` first")
     settings = deploy_settings(args.config_env)
-    region, stack = settings.get("region", "us-east-1"), settings["stack_name"]
+    region, stack = args.region or settings.get("region", "us-east-1"), settings["stack_name"]
     cf = boto3.client("cloudformation", region_name=region)
     body = package(settings, args.template_file, region)
     params = pairs(args.parameter_overrides if args.parameter_overrides is not None else settings.get("parameter_overrides", ""))

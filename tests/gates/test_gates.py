@@ -9,7 +9,8 @@ import pytest
 
 from strata_testing import CHECKOV, REPO, tool
 
-TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml")), "account/template.yaml"]
+TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml")), "account/template.yaml",
+             *sorted(str(p.relative_to(REPO)) for p in (REPO / "org").glob("*.yaml"))]
 
 
 def test_cfn_lint_reports_nothing_with_the_project_rules() -> None:
@@ -27,7 +28,7 @@ def test_no_blanket_cfn_lint_ignore_list() -> None:
         assert not path.exists() or "ignore_checks" not in path.read_text(), f"{name} holds a blanket ignore list"
 
 
-@pytest.mark.parametrize("template", ["template.yaml", "account/template.yaml"])
+@pytest.mark.parametrize("template", ["template.yaml", "account/template.yaml", "org/stackset.yaml", "org/artifacts.yaml"])
 def test_sam_validate_lint_passes(template: str) -> None:
     out = subprocess.run(
         [tool("sam"), "validate", "--lint", "--template-file", template],
