@@ -67,7 +67,7 @@ cat <<NEXT
 
 == try next
   npm start -- --keep                      keep the local cloud running after this, then with the variables it prints:
-    edit one layer (say a log retention in nested/compliance.yaml), then
+    edit one layer (say the flow-log retention in nested/network.yaml), then
     .venv/bin/sam build && .venv/bin/sam deploy --config-env local     only that layer's nested stack updates
     .venv/bin/sam delete --config-env local --no-prompts               tear it all down
   npm run invoke -- tls-verification events/tls-verification-create.json --local-cloud          one custom resource
