@@ -152,7 +152,9 @@ def package(session: boto3.session.Session, config: dict[str, Any], account: str
 
 def layer_parameters(config: dict[str, Any], guard_uri: str) -> dict[str, str]:
     """The account layer's parameters, the same for every stack instance and the twin."""
-    flag = lambda v: "true" if v else "false"  # noqa: E731
+    def flag(value: object) -> str:
+        return "true" if value else "false"
+
     return {"GlobalResourcesRegion": config["home_region"], "AlarmEmail": config["alarm_email"],
             "CreateTrail": flag(config.get("create_trail", True)), "CreateSecurityHub": flag(config.get("create_security_hub", True)),
             "CreateGuardDutyDetector": flag(config.get("create_guardduty_detector", True)), "GuardRulesUri": guard_uri,

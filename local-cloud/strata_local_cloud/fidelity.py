@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from .accounts import keys_for
 from .rules import CLASSES, Class, load
 from .stacks import failure_reasons, wait_stack
 
@@ -295,12 +296,7 @@ def clients_for(url: str) -> Clients:
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
     make: Any = session.client  # Any: boto3's client() is typed per service-name literal
 
-    @functools.cache
-    def keys(account: str) -> dict[str, str]:
-        found = make("sts", region_name="us-east-1", endpoint_url=url).assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/fidelity", RoleSessionName="fidelity")["Credentials"]
-        return {"aws_access_key_id": found["AccessKeyId"], "aws_secret_access_key": found["SecretAccessKey"],
-                "aws_session_token": found["SessionToken"]}
+    keys = functools.cache(lambda account: keys_for(url, account))
 
     @functools.cache
     def client(service: str, region: str, account: str | None = None) -> Any:

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
+from strata_local_cloud.accounts import session_for
 from strata_local_cloud.testing import wait_stack
 
 Clients = Callable[[str, str], Any]
@@ -31,15 +31,9 @@ TOPIC = {
 
 
 def account_clients(url: str, account: str | None) -> Clients:
-    base = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
-    keys: dict[str, str] = {}
-    if account:
-        found = base.client("sts", region_name="us-east-1", endpoint_url=url).assume_role(
-            RoleArn=f"arn:aws:iam::{account}:role/test", RoleSessionName="test")["Credentials"]
-        keys = {"aws_access_key_id": found["AccessKeyId"], "aws_secret_access_key": found["SecretAccessKey"],
-                "aws_session_token": found["SessionToken"]}
-    make: Any = base.client  # Any: boto3's client() is typed per service-name literal
-    return lambda service, region="us-east-1": make(service, region_name=region, endpoint_url=url, **keys)
+    session = session_for(url, account)
+    make: Any = session.client  # Any: boto3's client() is typed per service-name literal
+    return lambda service, region="us-east-1": make(service, region_name=region, endpoint_url=url)
 
 
 class Org:

@@ -23,6 +23,11 @@ from strata_local_cloud.launch import LocalCloud
 REPO = Path(__file__).resolve().parents[2]
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 ACCOUNT_STACK = "strata-account"
+# The Security Hub standards the account layer enables, and the CIS metric filter patterns (the templates' fixture).
+FSBP_STANDARD = "aws-foundational-security-best-practices/v/1.0.0"
+CIS_STANDARD = "cis-aws-foundations-benchmark/v/3.0.0"
+CIS_PATTERNS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text()
+                .splitlines() if line.strip() and not line.startswith("#")]
 
 
 def overrides(env: str, *extra: str, **named: str) -> str:

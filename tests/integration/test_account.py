@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from deployment import REPO, Deployment
+from deployment import CIS_PATTERNS, Deployment
+from deployment import CIS_STANDARD as CIS
+from deployment import FSBP_STANDARD as FSBP
 from strata_local_cloud.testing import s3control_client
 
 ACCOUNT = "123456789012"
 GLOBAL, OTHER = "us-east-1", "eu-west-1"
 Clients = Callable[[str], Any]
-FSBP = "aws-foundational-security-best-practices/v/1.0.0"
-CIS = "cis-aws-foundations-benchmark/v/3.0.0"
 
 
 @pytest.fixture()
@@ -43,8 +43,6 @@ def delete(deployment: Deployment, region: str) -> None:
 
 
 RECORDER_PARAMETER = "/strata/account/config/recorder-name"
-CIS_PATTERNS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text()
-                .splitlines() if line.strip() and not line.startswith("#")]
 
 
 def recorders(c: Clients) -> list[tuple[str, bool]]:

@@ -7,10 +7,7 @@ from typing import Any
 
 import pytest
 
-from deployment import REPO, Baseline
-
-CIS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text().splitlines()
-       if line.strip() and not line.startswith("#")]
+from deployment import CIS_PATTERNS, Baseline
 
 
 def ids(value: str) -> list[str]:
@@ -180,7 +177,7 @@ def test_config_records_on_the_account_recorder_and_evaluates_the_account_and_en
 def test_the_cis_alarms_watch_the_exact_patterns(baseline: Baseline):
     logs, cw = baseline.client("logs"), baseline.client("cloudwatch")
     filters = logs.describe_metric_filters(logGroupName=baseline.account_outputs["TrailLogGroupName"])["metricFilters"]
-    assert sorted(f["filterPattern"] for f in filters) == sorted(CIS)
+    assert sorted(f["filterPattern"] for f in filters) == sorted(CIS_PATTERNS)
     alarms = {(a["Namespace"], a["MetricName"]): a for a in cw.describe_alarms(MaxRecords=100)["MetricAlarms"]}
     for f in filters:
         metric = f["metricTransformations"][0]

@@ -12,25 +12,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from deployment import CIS_STANDARD as CIS
+from deployment import FSBP_STANDARD as FSBP
 from deployment import REPO, Deployment
+from strata_local_cloud.accounts import session_for
 
 HOME, OTHER = "us-east-1", "eu-west-1"
 REGIONS = [HOME, OTHER]
 STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
-FSBP = "aws-foundational-security-best-practices/v/1.0.0"
-CIS = "cis-aws-foundations-benchmark/v/3.0.0"
 Clients = Callable[[str, str], Any]
 
 
 def clients(deployment: Deployment, account: str) -> Clients:
-    base = deployment.session(HOME)
-    keys = base.client("sts", endpoint_url=deployment.cloud.url).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
-    session = boto3.session.Session(aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
-                                    aws_session_token=keys["SessionToken"])
+    session = session_for(deployment.cloud.url, account)
     return lambda service, region: session.client(service, region_name=region, endpoint_url=deployment.cloud.url)
 
 

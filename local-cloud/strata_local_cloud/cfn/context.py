@@ -22,6 +22,8 @@ from typing import Any, Protocol
 import boto3
 from botocore.config import Config
 
+from ..accounts import DEFAULT_ACCOUNT, keys_for
+
 
 class NestedStackHost(Protocol):
     """AWS::CloudFormation::Stack: the engine runs a nested stack's operations."""
@@ -100,7 +102,7 @@ class StackInfo:
 
 # The account a request without other credentials acts in (moto's default), and the one the local cloud's own
 # tools and tests use.
-ACCOUNT = "123456789012"
+ACCOUNT = DEFAULT_ACCOUNT
 
 # The account the current operation acts in: the caller's, chosen by its credentials as moto chooses it (an access
 # key issued by STS AssumeRole into a role of another account belongs to that account), set by the API for each
@@ -130,15 +132,15 @@ _credentials_lock = threading.Lock()
 
 def credentials(account: str, endpoint: str) -> tuple[str, str, str | None]:
     """(access key, secret, session token) that moto maps to `account`: the default account's test keys, or
-    keys from STS AssumeRole into the account (moto needs no role to exist for it)."""
+    keys from STS AssumeRole into the account (accounts.py)."""
     if account == ACCOUNT:
         return "testing", "testing", None
     with _credentials_lock:
         if (account, endpoint) not in _credentials:
             sts = shared_session().client("sts", region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="testing",
                                           aws_secret_access_key="testing", config=_CONFIG)
-            found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{MEMBER_ROLE}", RoleSessionName="strata-local-cloud")["Credentials"]
-            _credentials[(account, endpoint)] = (found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
+            found = keys_for(endpoint, account, MEMBER_ROLE, sts)
+            _credentials[(account, endpoint)] = (found["aws_access_key_id"], found["aws_secret_access_key"], found["aws_session_token"])
         return _credentials[(account, endpoint)]
 
 

@@ -29,11 +29,11 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..moto_patches.organizations import management_account
 from ..rules import rule
 from .context import acting_as, current_account
 from .errors import (
@@ -142,15 +142,6 @@ class Organization:
         self.master = master
         self.backend = organizations_backends[master]["aws"]
 
-    @staticmethod
-    def master_of(account: str) -> str | None:
-        from moto.organizations.models import organizations_backends
-
-        if organizations_backends[account]["aws"].org is not None:
-            return account
-        found = organizations_backends.master_accounts.get(account)
-        return found[0] if found else None
-
     def trusted(self) -> bool:
         return any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in self.backend.services)
 
@@ -222,7 +213,7 @@ class StackSets:
     # ------------------------------------------------------------ who may operate
     def _organization(self, call_as: str | None) -> Organization:
         caller = current_account()
-        master = Organization.master_of(caller)
+        master = management_account(caller)
         organization = Organization(master) if master else None
         admin = organization is not None and (caller == master or (call_as == "DELEGATED_ADMIN" and organization.delegated(caller)))
         if organization is None or not admin:
@@ -255,8 +246,11 @@ class StackSets:
             raise ValidationError("AutoDeployment must be specified for a SERVICE_MANAGED stack set")
         self._check_template(body, args.get("Parameters", []))
         with self.lock:
-            if any(s.name == args["StackSetName"] and s.owner == current_account() and s.region == region and s.status == "ACTIVE"
-                   for s in self.sets.values()):
+            try:
+                self.find(args["StackSetName"], region)
+            except StackSetNotFound:
+                pass
+            else:
                 raise NameAlreadyExists(f"StackSet {args['StackSetName']} already exists")
             set_id = f"{args['StackSetName']}:{uuid.uuid4()}"
             stack_set = StackSet(
@@ -360,8 +354,14 @@ class StackSets:
         return self._start(stack_set, "DELETE", keys, args.get("OperationPreferences") or {}, targets, args.get("OperationId"),
                            retain=bool(args.get("RetainStacks", False)))
 
-    def wait(self, region: str, name: str, operation_id: str) -> Operation:
-        return wait_operation(self, region, name, operation_id)
+    def wait(self, region: str, name: str, operation_id: str, timeout: float = 3600) -> Operation:
+        """Polls an operation until it ends (the StackSet resource provider waits for its own operations)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            _, operation = self.operation(region, name, operation_id)
+            if operation.status in TERMINAL or time.monotonic() > deadline:
+                return operation
+            time.sleep(0.5)
 
     def instance(self, region: str, name: str, account: str, instance_region: str) -> tuple[StackSet, Instance]:
         stack_set = self.find(name, region)
@@ -533,14 +533,3 @@ class StackSets:
                 instance.detailed = status
                 instance.reason = reason
                 instance.status = "CURRENT" if status == "SUCCEEDED" else "OUTDATED"
-
-
-def wait_operation(stack_sets: StackSets, region: str, name: str, operation_id: str, timeout: float = 3600,
-                   sleep: Callable[[float], None] = time.sleep) -> Operation:
-    """Polls an operation until it ends (the StackSet resource provider waits for its own operations)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        _, operation = stack_sets.operation(region, name, operation_id)
-        if operation.status in TERMINAL or time.monotonic() > deadline:
-            return operation
-        sleep(0.5)

@@ -19,6 +19,26 @@ LOG = logging.getLogger("strata.organizations")
 LISTENERS: list[Callable[[str, str], None]] = []
 
 
+def management_account(account: str) -> str | None:
+    """The management account of the organization `account` belongs to (itself, when it manages one), or None: moto
+    keeps an organization in its management account's backend and maps each member to it."""
+    from moto.organizations.models import organizations_backends
+
+    if organizations_backends[account]["aws"].org is not None:
+        return account
+    found = organizations_backends.master_accounts.get(account)
+    return found[0] if found else None
+
+
+def organization_id(account: str) -> str | None:
+    """The ID of the organization `account` belongs to (aws:PrincipalOrgID), or None."""
+    from moto.organizations.models import organizations_backends
+
+    master = management_account(account)
+    org = organizations_backends[master]["aws"].org if master else None
+    return str(org.id) if org is not None else None
+
+
 def _notify(master: str, account: str) -> None:
     for listener in LISTENERS:
         try:

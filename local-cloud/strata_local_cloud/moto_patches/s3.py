@@ -15,6 +15,7 @@ from moto.s3.utils import LOGGING_SERVICE_PRINCIPAL
 
 from ..iam_eval import Principal, Request, evaluate
 from ..rules import rule
+from .organizations import organization_id
 
 NOT_EMPTY = rule(
     "s3-bucket-not-empty", "protection", ("AWS::S3::Bucket",),
@@ -72,15 +73,6 @@ CROSS_ACCOUNT = rule(
 _CALLER: contextvars.ContextVar[str | None] = contextvars.ContextVar("s3_caller", default=None)
 
 
-def _organization_id(account: str) -> str | None:
-    from moto.organizations.models import organizations_backends
-
-    master = account if organizations_backends[account]["aws"].org is not None else \
-        (organizations_backends.master_accounts.get(account) or (None,))[0]
-    org = organizations_backends[master]["aws"].org if master else None
-    return str(org.id) if org is not None else None
-
-
 def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     from moto.iam.access_control import PermissionResult
 
@@ -88,7 +80,7 @@ def _get_permission(self: FakeBucket, action: str, resource: str) -> Any:
     if caller is not None and caller != self.account_id:
         # Another account's request: only the bucket owner's Allow lets it in (ACLs are off: BucketOwnerEnforced).
         context: dict[str, str | list[str]] = {**S3_REQUEST_CONTEXT, "aws:PrincipalAccount": caller}
-        organization = _organization_id(caller)
+        organization = organization_id(caller)
         if organization:
             context["aws:PrincipalOrgID"] = organization
         if self.policy is None:

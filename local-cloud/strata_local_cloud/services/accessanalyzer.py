@@ -45,13 +45,9 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 def _in_organization(account: str) -> bool:
-    from moto.organizations.models import organizations_backends
+    from ..moto_patches.organizations import management_account
 
-    try:
-        organizations_backends[account]["aws"].describe_organization()
-    except Exception:  # noqa: BLE001 - AWSOrganizationsNotInUseException: not in an organization
-        return False
-    return True
+    return management_account(account) is not None
 
 
 def handle(request: Request, region: str, account: str) -> Response:

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadProject, type ResolvedProject, resolveProject } from './project';
-import { type ResolvedTemplate, resolveTemplate } from './resolve';
+import { DEFAULT_TARGET, type ResolvedTemplate, resolveTemplate } from './resolve';
 import { loadSamConfig } from './samconfig';
-import { loadTemplate, type Resource } from './template';
+import { type Json, loadTemplate, type Resource } from './template';
 
 /**
  * Monthly cost per environment: the resolved templates (what that environment really creates) priced from
@@ -49,16 +49,14 @@ function sized(table: PriceTable, key: string, size: string): number {
   return p.usd;
 }
 
-const all = (resolved: ResolvedProject): Resource[] =>
-  Object.values(resolved.layers).flatMap((l) => Object.values(l.resources));
+/** Every resource of every layer, with its logical ID. */
+const all = (resolved: ResolvedProject): [string, Resource][] =>
+  Object.values(resolved.layers).flatMap((l) => Object.entries(l.resources));
 
 /** One copy of the account layer (account/template.yaml) as resolved for a region, priced with usage.account. */
 export function priceAccount(copy: ResolvedTemplate, table: PriceTable): LineItem[] {
-  const resources = Object.values(copy.resources);
-  const ofType = (t: string) => resources.filter((r) => r.Type === t);
-  // No layers: what priceResources reads of them (the ALB's public subnets, the database's major version) the
-  // account layer does not have.
-  const items = priceResources(resources, 'account', table, { layers: {} } as unknown as ResolvedProject);
+  const ofType = (t: string) => Object.values(copy.resources).filter((r) => r.Type === t);
+  const items = priceResources(Object.entries(copy.resources), 'account', table, copy.parameters);
   const usage = table.usage.account ?? {};
   const add = (item: string, quantity: string, monthlyUsd: number) =>
     items.push({ item, quantity, monthlyUsd: Math.round(monthlyUsd * 100) / 100 });
@@ -92,16 +90,17 @@ export function priceAccount(copy: ResolvedTemplate, table: PriceTable): LineIte
 }
 
 export function price(resolved: ResolvedProject, environmentType: string, table: PriceTable): LineItem[] {
-  return priceResources(all(resolved), environmentType, table, resolved);
+  return priceResources(all(resolved), environmentType, table, resolved.root.parameters);
 }
 
+/** The line items of some resources (with their logical IDs); `parameters` are the root template's. */
 function priceResources(
-  resources: Resource[],
+  entries: [string, Resource][],
   environmentType: string,
   table: PriceTable,
-  resolved: ResolvedProject,
+  parameters: Record<string, Json>,
 ): LineItem[] {
-  const ofType = (t: string) => resources.filter((r) => r.Type === t);
+  const ofType = (t: string) => entries.filter(([, r]) => r.Type === t).map(([, r]) => r);
   const usage = table.usage[environmentType];
   if (!usage) throw new Error(`data/prices.json has no usage for environment type ${environmentType}`);
   const h = table.hoursPerMonth;
@@ -128,9 +127,7 @@ function priceResources(
     );
     // An internet-facing ALB holds one public IPv4 address per zone it spans: its Subnets when the template
     // lists them, otherwise (they come from another layer's output) the public subnets the stack creates.
-    const publicSubnets = Object.values(resolved.layers).flatMap((l) =>
-      Object.entries(l.resources).filter(([id, r]) => r.Type === 'AWS::EC2::Subnet' && /^Public/.test(id)),
-    ).length;
+    const publicSubnets = entries.filter(([id, r]) => r.Type === 'AWS::EC2::Subnet' && /^Public/.test(id)).length;
     const zones = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').reduce((n, r) => {
       const subnets = r.Properties?.Subnets;
       return (
@@ -165,7 +162,7 @@ function priceResources(
     const gb = Number(p.AllocatedStorage ?? 0);
     add('RDS storage (gp3)', `${gb} GB${multi === 2 ? ' x 2' : ''}`, multi * gb * flat(table, 'rdsGp3GbMonth'));
     add('RDS backups', `up to ${gb} GB: included`, 0);
-    const extended = extendedSupport(resolved, p, table);
+    const extended = extendedSupport(parameters, p, table);
     if (extended) {
       const vcpus = table.rdsVcpus?.classes[cls];
       if (vcpus === undefined)
@@ -245,14 +242,14 @@ function priceResources(
  * EngineVersion, else from the root's DbMajorVersion (the engine-version lookup fills EngineVersion in later).
  */
 function extendedSupport(
-  resolved: ResolvedProject,
+  parameters: Record<string, Json>,
   props: Record<string, unknown>,
   table: PriceTable,
 ): string | undefined {
   const lifecycle = String(props.EngineLifecycleSupport ?? 'open-source-rds-extended-support');
   if (lifecycle !== 'open-source-rds-extended-support') return undefined;
   const version = typeof props.EngineVersion === 'string' ? props.EngineVersion : undefined;
-  const major = version?.split('.').slice(0, 2).join('.') ?? String(resolved.root.parameters.DbMajorVersion ?? '');
+  const major = version?.split('.').slice(0, 2).join('.') ?? String(parameters.DbMajorVersion ?? '');
   const ends = table.rdsStandardSupportEnds?.majors[major];
   if (!ends) throw new Error(`data/prices.json has no rdsStandardSupportEnds for MySQL ${major || '(unknown major)'}`);
   return table.date > ends ? major : undefined;
@@ -309,10 +306,9 @@ export function costReport(
   }
   const account = loadTemplate(resolve(root, 'account', 'template.yaml'));
   const target = {
+    ...DEFAULT_TARGET,
     region: table.region,
     availabilityZones: [`${table.region}a`, `${table.region}b`],
-    accountId: '123456789012',
-    partition: 'aws',
   };
   const copies: [string, Record<string, string>][] = [
     ['account layer, global resources region (once per account)', {}],

@@ -6,7 +6,7 @@ import re
 import uuid
 from urllib.parse import unquote, urlparse
 
-from ..errors import ResourceFailure
+from ..errors import ResourceFailure, StackSetNotFound
 from . import Provider, Provision, register
 
 _PATH_STYLE = re.compile(r"^s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$")
@@ -112,7 +112,7 @@ class StackSet(Provider):
     def exists(self, p, name):
         try:
             p.services.stack_sets.find(name, p.region)
-        except Exception:  # noqa: BLE001 - StackSetNotFound
+        except StackSetNotFound:
             return False
         return True
 
@@ -167,7 +167,7 @@ class StackSet(Provider):
     def delete(self, p, physical, props, attrs):
         try:
             p.services.stack_sets.find(physical, p.region)
-        except Exception:  # noqa: BLE001 - StackSetNotFound: deleted outside the stack, the delete succeeds
+        except StackSetNotFound:  # deleted outside the stack: the delete succeeds
             return
         self._groups(p, props["StackSetName"], props, "delete")
         p.services.stack_sets.delete(p.region, {"StackSetName": props["StackSetName"], "CallAs": props.get("CallAs")})
