@@ -10,18 +10,43 @@
 //   local deploy bench/local-deploy.sh: the local cloud's start, the account layer (`sam deploy --config-env
 //                account-local`) and `sam deploy --config-env local` of every layer (nested stacks created in
 //                parallel, as CloudFormation creates them), nothing else
-//   main job     `npm start`: set-up check, build, lint, start the local cloud, `sam deploy --config-env local`
-//                of every layer (custom resources and TLS checks included), summary (budget 3 min)
+//   main job     `npm start`: set-up check, lint, build, start the local cloud, `sam deploy --config-env local`
+//                of every layer (custom resources and TLS checks included), summary (budget 3 min); also the
+//                longest stretch of its output without a line, from the time each line arrived (target 5 s)
 // Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describeMachine, machine, median, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const env = { ...process.env, SAM_CLI_TELEMETRY: '0', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
+
+// The main job's output read as it comes: the longest stretch without a line (target: 5 s), and the line after it.
+function timeWithGaps(command) {
+  return new Promise((resolvePromise, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('bash', ['-c', command], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let last = start;
+    let gap = { seconds: 0, before: '' };
+    const seen = (line) => {
+      const now = process.hrtime.bigint();
+      const seconds = Number(now - last) / 1e9;
+      if (seconds > gap.seconds) gap = { seconds, before: line.trim() };
+      last = now;
+    };
+    createInterface({ input: child.stdout }).on('line', seen);
+    createInterface({ input: child.stderr }).on('line', seen);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${command} exited ${code}`));
+      else resolvePromise({ seconds: Number(process.hrtime.bigint() - start) / 1e9, gap });
+    });
+  });
+}
 
 function time(command, before) {
   before?.();
@@ -44,14 +69,32 @@ const cases = [
     name: 'local deploy: start the local cloud + the account layer + sam deploy --config-env local',
     command: 'bash bench/local-deploy.sh',
   },
-  { name: 'main job: npm start (deploy to the local cloud)', command: 'npm start', budget: 180 },
+  { name: 'main job: npm start (deploy to the local cloud)', command: 'npm start', budget: 180, gaps: true },
 ];
 
 const rows = [];
 for (const c of cases) {
   execSync(c.command, { cwd: ROOT, env, stdio: 'ignore' }); // prime: the warm cases start warm
-  const times = Array.from({ length: RUNS }, () => time(c.command, c.before));
+  const times = [];
+  const gaps = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    if (c.gaps) {
+      const run = await timeWithGaps(c.command);
+      times.push(run.seconds);
+      gaps.push(run.gap);
+    } else {
+      times.push(time(c.command, c.before));
+    }
+  }
+  const widest = gaps.reduce((a, b) => (b.seconds > a.seconds ? b : a), { seconds: 0, before: '' });
   rows.push({
+    ...(c.gaps
+      ? {
+          longestSilenceSeconds: Number(widest.seconds.toFixed(2)),
+          longestSilenceBefore: widest.before,
+          silenceTargetSeconds: 5,
+        }
+      : {}),
     case: c.name,
     medianSeconds: Number(median(times).toFixed(2)),
     minSeconds: Number(Math.min(...times).toFixed(2)),
@@ -69,5 +112,11 @@ console.log('|---|---|---|---|');
 for (const r of rows) {
   const budget = r.budgetSeconds === null ? '' : `${r.budgetSeconds} s${r.withinBudget ? '' : ' **over**'}`;
   console.log(`| ${r.case} | ${r.medianSeconds} s | ${r.minSeconds} - ${r.maxSeconds} s | ${budget} |`);
+}
+for (const r of rows.filter((row) => row.longestSilenceSeconds !== undefined)) {
+  const over = r.longestSilenceSeconds > r.silenceTargetSeconds ? ' **over**' : '';
+  console.log(
+    `\n${r.case}: the longest stretch without a line of output was ${r.longestSilenceSeconds} s (target ${r.silenceTargetSeconds} s${over}), before "${r.longestSilenceBefore}"`,
+  );
 }
 process.exitCode = rows.every((r) => r.withinBudget !== false) ? 0 : 1;

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 mkdir -p .strata
 # shellcheck source=tools/lib/local-cloud.sh
 source tools/lib/local-cloud.sh
+# The local config-envs name the local cloud's own profile (samconfig.toml), which sam build resolves too.
+export AWS_CONFIG_FILE=$PWD/local-cloud/strata_local_cloud/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
 # The cold `sam build` case removes .aws-sam, the account layer's build with it.
 [ -f .aws-sam/account/template.yaml ] || SAM_CLI_TELEMETRY=0 .venv/bin/sam build --config-env account-local >.strata/bench-account-build.log 2>&1
 start_local_cloud .strata/bench-local-cloud.log

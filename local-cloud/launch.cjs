@@ -12,6 +12,28 @@ const { join } = require('node:path');
 
 const BIN = join(__dirname, '..', '.venv', 'bin', 'strata-local-cloud');
 
+// The clouds this process started and has not stopped. They end with it: on a normal exit, and when it is
+// signalled (Ctrl-C, a CI cancel, kill), which Node.js would otherwise answer by exiting at once and leaving them
+// running. The handler stops them, then lets the signal do what it would have done.
+const live = new Set();
+let watching = false;
+function endWithThisProcess(child) {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (watching) return;
+  watching = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGTERM');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(signal, () => {
+      for (const c of live) c.kill('SIGTERM');
+      // once(): this listener is gone, so the same signal now takes Node.js's default action (exit 128 + n)
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 /**
  * @param {{ timeoutMs?: number, log?: string }} [options] log: a file for the server's log (default: discarded)
  * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
@@ -23,6 +45,7 @@ function startLocalCloud(options = {}) {
   const urlFile = join(dir, 'url');
   const err = options.log ? openSync(options.log, 'w') : 'ignore';
   const child = spawn(BIN, ['--port', '0', '--url-file', urlFile], { stdio: ['ignore', 'ignore', err] });
+  endWithThisProcess(child);
   const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from strata_local_cloud.testing import wait_stack  # noqa: F401 - the one stack waiter, re-exported for the suites
@@ -18,3 +22,26 @@ def tool(name: str) -> str:
     if not path.exists():
         raise RuntimeError(f"{path} is missing: run `bash tools/setup.sh` first")
     return str(path)
+
+
+def once_per_run(name: str, make: Callable[[], None]) -> None:
+    """Runs `make` once per test run however many pytest-xdist workers ask (the others wait for it): for what every
+    worker reads from the checkout, such as `sam build` writing .aws-sam/. Without xdist it simply runs `make`."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:
+        make()
+        return
+    state = REPO / ".strata" / "test-runs"
+    state.mkdir(parents=True, exist_ok=True)
+    done = state / f"{name}.done"
+    with (state / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        try:
+            if done.read_text() == run:
+                return
+        except FileNotFoundError:
+            pass
+        with contextlib.suppress(FileNotFoundError):
+            done.unlink()
+        make()
+        done.write_text(run)

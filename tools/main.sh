@@ -1,82 +1,115 @@
 #!/usr/bin/env bash
-# The main job: set-up, build, validate, then deploy the account layer and the whole baseline to the local
-# cloud with the same `sam deploy --config-env account-local` / `--config-env local` used against AWS, and
-# print what was deployed.
+# The main job: set-up, lint and build, then deploy the account layer and the whole baseline to the local cloud with
+# the same `sam deploy --config-env account-local` / `--config-env local` used against AWS, and print what was
+# deployed. Every log of a run is in its own .strata/runs/<time>-<pid>/ (.strata/runs/latest is the newest).
 #
 #   npm start                # deploy, summarise, stop the local cloud (its state is in memory)
-#   npm start -- --keep      # leave the local cloud running and print how to use it (sam delete works too)
+#   npm start -- --keep      # leave the local cloud running: `source .strata/local-cloud.env` to use it,
+#                            # `npm run local -- status|stop` to see or stop it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=false
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=true ;;
-    -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $arg (expected --keep)" >&2; exit 64 ;;
   esac
 done
-bash tools/setup.sh
+started=$SECONDS
+# Nothing here reaches a real account: no profile, session or keys of one, and the local config-envs' profile
+# (strata-local-cloud) from the local cloud's own AWS configuration, before the cloud exists (sam build
+# --config-env account-local resolves it too). start_local_cloud adds the endpoint.
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL
+export AWS_CONFIG_FILE=$PWD/local-cloud/strata_local_cloud/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
-mkdir -p .strata
+# shellcheck source=tools/lib/steps.sh
+source tools/lib/steps.sh
+heading "set-up"
+bash tools/setup.sh
 
-echo "== build"
-npx turbo run build --output-logs=errors-only
-.venv/bin/sam build >.strata/sam-build.log 2>&1 || { cat .strata/sam-build.log; exit 1; }
-.venv/bin/sam build --config-env account-local >>.strata/sam-build.log 2>&1 || { cat .strata/sam-build.log; exit 1; }
-echo "   sam build: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account"
+# This run's logs: never shared with a run beside it; the newest 20 runs are kept.
+run=".strata/runs/$(date -u +%Y%m%dT%H%M%SZ)-$$"
+mkdir -p "$run"
+ln -sfn "$(basename "$run")" .strata/runs/latest
+find .strata/runs -mindepth 1 -maxdepth 1 -type d -name '20*' | sort | head -n -20 | xargs -r rm -rf
 
-echo "== validate"
-.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml
-for t in template.yaml account/template.yaml; do
-  .venv/bin/sam validate --lint --template-file "$t" >/dev/null 2>&1 || .venv/bin/sam validate --lint --template-file "$t"
-done
-echo "   cfn-lint (with the project policy rules) and sam validate --lint: no findings"
+# cfn-lint reads the source templates and names the file and line of a problem, a YAML error included (sam build
+# would only say "line 60" of some template). It runs on one core while the build and the local cloud's start use
+# the other; nothing is deployed before it has passed. (`npm test` also runs sam validate --lint and checkov.)
+heading "lint (cfn-lint with the project policy rules, in the background) and build"
+.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml >"$run/lint.log" 2>&1 &
+lint_pid=$!
+lint_failed() {
+  awaited "$lint_pid" "cfn-lint on template.yaml, nested/*.yaml, account/template.yaml" && return 1
+  cat "$run/lint.log"
+  echo "cfn-lint found the problems above; fix them and run npm start again (log: $run/lint.log)" >&2
+}
+build_failed() {  # $1: what failed. A template cfn-lint refuses explains a failed build better than sam build does.
+  lint_failed && exit 1
+  tail -40 "$run/build.log"
+  echo "$1 failed (log: $run/build.log)" >&2
+  exit 1
+}
+logged "$run/build.log" "turbo run build (the functions)" npx turbo run build --output-logs=errors-only || build_failed "the function build"
+logged "$run/build.log" "sam build" .venv/bin/sam build || build_failed "sam build"
+logged "$run/build.log" "sam build --config-env account-local" .venv/bin/sam build --config-env account-local \
+  || build_failed "sam build --config-env account-local"
+echo "   built: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account"
 
-echo "== local cloud"
+heading "local cloud"
 # shellcheck source=tools/lib/local-cloud.sh
 source tools/lib/local-cloud.sh
-start_local_cloud .strata/local-cloud.log
-$keep || trap stop_local_cloud EXIT
-echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: .strata/local-cloud.log)"
-
-.venv/bin/python -c "import boto3; boto3.client('s3').create_bucket(Bucket='strata-local-artifacts')"
-echo "== deploy the account layer: sam deploy --config-env account-local"
+start_local_cloud "$run/local-cloud.log"
+$keep || trap 'echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it)"; stop_local_cloud' EXIT
+echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: $run/local-cloud.log)"
+.venv/bin/python -c "
+import boto3
+s3 = boto3.client('s3')
+s3.create_bucket(Bucket='strata-local-artifacts')
 # The Guard hook reads its rules from S3 (GuardRulesUri in samconfig.toml [account-local]).
-.venv/bin/python -c "import boto3; boto3.client('s3').upload_file('account/guard/strata.guard', 'strata-local-artifacts', 'strata-account/guard/strata.guard')"
-if ! .venv/bin/sam deploy --config-env account-local --no-progressbar >.strata/deploy-account.log 2>&1; then
-  tail -40 .strata/deploy-account.log
-  .venv/bin/python tools/summary.py --stack strata-account --why || true
-  echo "sam deploy of the account layer failed; the whole output is in .strata/deploy-account.log" >&2
-  exit 1
-fi
+s3.upload_file('account/guard/strata.guard', 'strata-local-artifacts', 'strata-account/guard/strata.guard')"
+
+if lint_failed; then exit 1; fi
+echo "   cfn-lint: no findings"
+
+heading "deploy the account layer: sam deploy --config-env account-local"
+.venv/bin/python tools/deploy.py --config-env account-local --log "$run/deploy-account.log"
 .venv/bin/python tools/summary.py --stack strata-account --account
 
-echo "== deploy the environment: sam deploy --config-env local"
-if ! .venv/bin/sam deploy --config-env local --no-progressbar >.strata/deploy-local.log 2>&1; then
-  tail -40 .strata/deploy-local.log
-  .venv/bin/python tools/summary.py --stack strata-local --why || true
-  echo "sam deploy failed; the whole output is in .strata/deploy-local.log" >&2
-  exit 1
-fi
-echo "   full output: .strata/deploy-local.log"
+heading "deploy the environment: sam deploy --config-env local"
+.venv/bin/python tools/deploy.py --config-env local --log "$run/deploy-local.log"
 
-echo "== what was deployed"
+heading "what was deployed"
 .venv/bin/python tools/summary.py --stack strata-local
+echo "   logs of this run: $run/; the custom resources' own logs are in the local cloud's CloudWatch Logs"
+echo "   (.venv/bin/sam logs --stack-name strata-local, with a kept cloud's variables)"
+
+if $keep; then
+  env_file=".strata/clouds/$LOCAL_CLOUD_PID.env"
+  write_local_cloud_env "$env_file" "$run"
+  ln -sfn "clouds/$LOCAL_CLOUD_PID.env" .strata/local-cloud.env
+  cat <<KEPT
+
+== the local cloud keeps running (pid $LOCAL_CLOUD_PID, $AWS_ENDPOINT_URL)
+  source .strata/local-cloud.env           in another shell: the variables that reach it and never AWS
+                                           (this cloud's own file: $env_file)
+  npm run local -- status                  the kept local clouds of this checkout and their stacks
+  npm run local -- stop                    stop them
+KEPT
+fi
 
 cat <<NEXT
 
 == try next
-  npm start -- --keep                      keep the local cloud running after this, then with the variables it prints:
+  npm start -- --keep                      keep the local cloud running after this, then, after sourcing its variables:
     edit one layer (say the flow-log retention in nested/network.yaml), then
     .venv/bin/sam build && .venv/bin/sam deploy --config-env local     only that layer's nested stack updates
+    (or .venv/bin/python tools/deploy.py --config-env local: the same deploy, with progress as npm start shows it)
     .venv/bin/sam delete --config-env local --no-prompts               tear it all down
   npm run invoke -- tls-verification events/tls-verification-create.json --local-cloud          one custom resource
   npm test                                 every test, including deploy/update/delete against the local cloud
 NEXT
-
-if $keep; then
-  echo
-  echo "The local cloud keeps running (pid $LOCAL_CLOUD_PID). In another shell:"
-  echo "  export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1"
-  echo "Stop it with: kill $LOCAL_CLOUD_PID"
-fi
+echo
+echo "== done in $((SECONDS - started)) s"

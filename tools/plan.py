@@ -151,6 +151,8 @@ def _sam_package(settings: dict[str, Any], template: Path, region: str, out: Pat
     args += ["--resolve-s3"] if settings.get("resolve_s3") else ["--s3-bucket", settings["s3_bucket"]]
     if settings.get("s3_prefix"):
         args += ["--s3-prefix", settings["s3_prefix"]]
+    if settings.get("profile"):
+        args += ["--profile", settings["profile"]]
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"sam package failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
@@ -209,7 +211,8 @@ def main() -> int:
         raise SystemExit(f"{args.template_file} does not exist: run `npx turbo run build && .venv/bin/sam build` first")
     settings = deploy_settings(args.config_env)
     region, stack = args.region or settings.get("region", "us-east-1"), settings["stack_name"]
-    cf = boto3.client("cloudformation", region_name=region)
+    # the profile the config-env names, as sam deploy uses it (the local ones name strata-local-cloud: the guard)
+    cf = boto3.session.Session(profile_name=settings.get("profile"), region_name=region).client("cloudformation")
     body = package(settings, args.template_file, region)
     params = pairs(args.parameter_overrides if args.parameter_overrides is not None else settings.get("parameter_overrides", ""))
     try:

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Strata set-up, idempotent: npm packages, the pinned Python tools in the project virtualenvs, apt packages.
 # Each step is skipped when what it installs from has not changed (a hash stamp), so a no-change run takes
-# about a second. Called by the main-job and test commands; run it alone with `npm run setup`.
+# about a second; each step that runs says what it installs and how long it took. Called by the main-job and
+# test commands; run it alone with `npm run setup`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .strata
 
 stamp() { cat "$@" | sha256sum | cut -c1-16; }
 say() { printf '[setup] %s\n' "$*"; }
+# step "what": says what it installs now; done_step: how long it took.
+step() { step_started=$SECONDS; say "$*"; }
+done_step() { say "  done in $((SECONDS - step_started)) s"; }
 
 # apt packages the tests and tools need: MariaDB backs the TLS verification tests, Graphviz draws the
 # deploy graph (bench:deploy --graph).
@@ -15,45 +19,55 @@ APT_PACKAGES=(mariadb-server mariadb-client openssl make graphviz)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ "${#missing[@]}" -gt 0 ]; then
-  say "apt: installing ${missing[*]}"
+  step "apt: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The tests start their own servers on free ports; the packaged service is not needed.
   $SUDO service mariadb stop >/dev/null 2>&1 || true
+  done_step
 fi
 
 # npm workspace packages.
 want=$(stamp package-lock.json)
 if [ "$(cat node_modules/.strata-stamp 2>/dev/null || true)" != "$want" ]; then
-  say "npm: installing from package-lock.json"
+  step "npm: installing the workspace from package-lock.json (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > node_modules/.strata-stamp
+  done_step
 fi
 
 # Python tools, pinned, in two virtualenvs (checkov pins a boto3 the SAM CLI cannot share); the main one also
 # holds the local cloud (local-cloud/, editable), so its console script is .venv/bin/strata-local-cloud.
+# uv builds them from the frozen pins (tools/constraints*.txt), linking packages from its cache: seconds where
+# pip took about two minutes. uv itself is pinned and comes from PyPI with the Python's own pip.
+UV_VERSION=0.13.8
+UV=.strata/uv/bin/uv
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+if [ "$("$UV" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  step "uv: installing uv $UV_VERSION from PyPI"
+  rm -rf .strata/uv
+  # --target needs no virtualenv of its own; a Python whose pip refuses it (PEP 668) gets one.
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-warn-script-location \
+      --target .strata/uv "uv==$UV_VERSION" 2>/dev/null \
+    || { rm -rf .strata/uv && python3 -m venv .strata/uv && .strata/uv/bin/pip install -q --disable-pip-version-check "uv==$UV_VERSION"; }
+  done_step
+fi
 venv() {
   local dir=$1 requirements=$2 constraints=$3
   shift 3  # any further files the requirements install from (the local cloud's pyproject.toml)
   local want; want=$(stamp "$requirements" "$constraints" "$@")
   if [ "$(cat "$dir/.strata-stamp" 2>/dev/null || true)" != "$want" ]; then
-    say "python: building $dir from $requirements"
+    step "python: building $dir from $requirements (pins: $constraints)"
     rm -rf "$dir"
-    python3 -m venv "$dir"
-    "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements" -c "$constraints"
+    "$UV" venv -q --python python3 "$dir"
+    "$UV" pip install -q --python "$dir/bin/python" -r "$requirements" -c "$constraints"
     echo "$want" > "$dir/.strata-stamp"
+    done_step
   fi
 }
-# The two are independent: build them side by side (each mostly waits on downloads and unpacking).
-venv .venv tools/requirements.txt tools/constraints.txt local-cloud/pyproject.toml &
-main_venv=$!
-venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt &
-checkov_venv=$!
-status=0
-wait "$main_venv" || status=$?
-wait "$checkov_venv" || status=$?
-[ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
+venv .venv tools/requirements.txt tools/constraints.txt local-cloud/pyproject.toml
+venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt
 
 # cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
 # cloud runs it for that hook). No package of its own carries the current release; AWS's
@@ -66,10 +80,11 @@ case "$(uname -m)" in
   *) say "cfn-guard: no Linux build for $(uname -m) in $GUARD_PACKAGE"; exit 1 ;;
 esac
 if [ "$(sha256sum .venv/bin/cfn-guard 2>/dev/null | cut -c1-64)" != "$guard_sha" ]; then
-  say "cfn-guard: unpacking the $guard_arch build from $GUARD_PACKAGE"
+  step "cfn-guard: unpacking the $guard_arch build from $GUARD_PACKAGE"
   guard_tmp=$(mktemp -d)
   (cd "$guard_tmp" && npm pack --silent "$GUARD_PACKAGE" >/dev/null && tar xzf ./*.tgz "package/bin/ubuntu/$guard_arch/cfn-guard")
   install -m 0755 "$guard_tmp/package/bin/ubuntu/$guard_arch/cfn-guard" .venv/bin/cfn-guard
   rm -rf "$guard_tmp"
   [ "$(sha256sum .venv/bin/cfn-guard | cut -c1-64)" = "$guard_sha" ] || { say "cfn-guard: checksum mismatch"; rm -f .venv/bin/cfn-guard; exit 1; }
+  done_step
 fi

@@ -1,7 +1,6 @@
 """What a deployed Strata stack is: each layer's status and resources, the key outputs, the TLS verification.
 
     .venv/bin/python tools/summary.py --stack strata-local [--region us-east-1]
-    .venv/bin/python tools/summary.py --stack strata-local --why     # why the last deploy failed
     .venv/bin/python tools/summary.py --stack strata-account --account   # the account layer and the settings it made
 
 Reads everything through the CloudFormation API, so it describes the local cloud and a real account alike
@@ -24,41 +23,6 @@ LAYERS = ["Security", "Discovery", "Storage", "Compliance", "Network", "Egress",
 def resources(cf, stack_id: str) -> list[dict]:
     pages = cf.get_paginator("list_stack_resources").paginate(StackName=stack_id)
     return [r for page in pages for r in page["StackResourceSummaries"]]
-
-
-def why(cf, stack: str) -> int:
-    """What failed: pre-deployment validation's findings for the latest failed change set (SAM prints only
-    "use the DescribeEvents API"), else the first FAILED event of the stack and its nested stacks."""
-    try:
-        sets = cf.list_change_sets(StackName=stack)["Summaries"]
-    except cf.exceptions.ClientError:
-        sets = []
-    failed = sorted((c for c in sets if c.get("Status") == "FAILED"), key=lambda c: c["CreationTime"])
-    if failed:
-        events = cf.describe_events(ChangeSetName=failed[-1]["ChangeSetId"]).get("OperationEvents", [])
-        findings = [e for e in events if e.get("EventType") == "VALIDATION_ERROR"]
-        if findings:
-            print(f"pre-deployment validation refused the change set {failed[-1]['ChangeSetName']}:", file=sys.stderr)
-            for e in findings:
-                print(f"  {e.get('ValidationPath', e.get('LogicalResourceId'))}: {e.get('ValidationStatusReason')}", file=sys.stderr)
-            return 0
-    try:
-        root = cf.describe_stacks(StackName=stack)["Stacks"][0]
-    except cf.exceptions.ClientError:
-        return 0
-    stacks = [root["StackId"]] + [r["PhysicalResourceId"] for r in resources(cf, root["StackId"])
-                                  if r["ResourceType"] == "AWS::CloudFormation::Stack" and r.get("PhysicalResourceId")]
-    firsts = []
-    for sid in stacks:
-        events = cf.describe_stack_events(StackName=sid)["StackEvents"]
-        bad = [e for e in events if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceType") != "AWS::CloudFormation::Stack"
-               and "cancelled" not in e.get("ResourceStatusReason", "")]
-        firsts += bad
-    if firsts:
-        first = min(firsts, key=lambda e: e["Timestamp"])
-        print(f"first failure: {first['LogicalResourceId']} ({first['ResourceType']}) {first['ResourceStatus']}: "
-              f"{first.get('ResourceStatusReason', '')}", file=sys.stderr)
-    return 0
 
 
 def s3control(region: str | None) -> Any:
@@ -115,12 +79,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
     parser.add_argument("--region", default=None)
-    parser.add_argument("--why", action="store_true", help="print why the last deploy failed, and nothing else")
     parser.add_argument("--account", action="store_true", help="the stack is the account layer: print the controls it set")
     args = parser.parse_args()
     cf = boto3.client("cloudformation", region_name=args.region)
-    if args.why:
-        return why(cf, args.stack)
     if args.account:
         return account(cf, args.stack, args.region)
     try:

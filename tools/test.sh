@@ -28,7 +28,10 @@ phase python-lint
 
 mkdir -p .strata/reports
 rm -f .strata/reports/pytest.xml
-.venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=.strata/reports/pytest.xml || true
+# On every core (pytest-xdist, one worker each; STRATA_TEST_WORKERS overrides): a module's tests stay on one worker
+# (xdist_group marks), so the deployments they share are made once. The slowest suites come first (pytest.ini).
+workers=${STRATA_TEST_WORKERS:-$(nproc)}
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --junitxml=.strata/reports/pytest.xml || true
 phase pytest
 printf '[test] %-10s %4ss\n' total "$((SECONDS - started))"
 

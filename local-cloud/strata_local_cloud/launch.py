@@ -15,6 +15,9 @@ import time
 from pathlib import Path
 from typing import IO
 
+# The AWS configuration every starter points AWS_CONFIG_FILE at: the strata-local-cloud profile.
+AWS_CONFIG = Path(__file__).with_name("aws-config")
+
 
 def _command() -> list[str]:
     """The console script next to this interpreter, or the module when the package is not installed as one."""
@@ -46,7 +49,9 @@ class LocalCloud:
         """The environment a subprocess needs to talk to the local cloud at `url` and never to AWS."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                   AWS_DEFAULT_REGION=region, AWS_REGION=region, SAM_CLI_TELEMETRY="0")
+                   AWS_DEFAULT_REGION=region, AWS_REGION=region, SAM_CLI_TELEMETRY="0",
+                   # the profile samconfig.toml's local config-envs name (see the file: the guard it is)
+                   AWS_CONFIG_FILE=str(AWS_CONFIG), AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         return env
 
     def env(self, region: str = "us-east-1") -> dict[str, str]:

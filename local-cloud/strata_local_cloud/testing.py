@@ -48,7 +48,9 @@ def moto_server() -> Iterator[str]:
     """The local cloud on a free loopback port for the whole session; its log in .strata/ of the working directory."""
     log_dir = Path(os.environ.get("STRATA_LOCAL_CLOUD_TEST_LOGS", ".strata"))
     log_dir.mkdir(exist_ok=True)
-    cloud = LocalCloud(log=log_dir / "local-cloud-test.log")
+    # one local cloud per pytest-xdist worker, each with its own log
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    cloud = LocalCloud(log=log_dir / (f"local-cloud-test-{worker}.log" if worker else "local-cloud-test.log"))
     try:
         yield cloud.url
     finally:

@@ -27,6 +27,8 @@ from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
 REPO = Path(__file__).resolve().parents[2]
+# one stack made by the module fixture below serves every test: keep them on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("local-cloud-in-place-updates")
 REGION = "eu-west-2"
 UID = uuid.uuid4().hex[:8]
 ACCOUNT = "123456789012"

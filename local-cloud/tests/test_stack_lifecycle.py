@@ -14,6 +14,9 @@ import pytest
 from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
+# the module fixtures upload code once for every test here: keep them on one pytest-xdist worker
+pytestmark = pytest.mark.xdist_group("local-cloud-stack-lifecycle")
+
 # A custom resource that takes Delay seconds: it keeps a stack operation in progress long enough to observe.
 SLOW_HANDLER = """
 exports.handler = async (event) => {

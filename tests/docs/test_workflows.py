@@ -22,7 +22,7 @@ def test_the_account_layer_goes_first_then_dev_staging_prod_in_order():
     assert JOBS["organization"]["needs"] == "test"
     assert set(JOBS["dev"]["needs"]) == {"test", "organization"}
     assert JOBS["staging"]["needs"] == "dev" and JOBS["prod"]["needs"] == "staging"
-    assert any("tools/org.py deploy" in r for r in runs("organization"))
+    assert any("tools/organization.py deploy" in r for r in runs("organization"))
 
 
 def test_each_environment_deploys_per_account_and_region_with_its_own_role_and_prod_is_reviewed():

@@ -12,29 +12,61 @@ import boto3
 import pytest
 
 from deployment import REPO, Baseline, Deployment
+from strata_local_cloud.launch import AWS_CONFIG
+from strata_testing import once_per_run
+
+# Which tests share a pytest-xdist worker (the test command runs `--dist loadgroup`): each module's tests stay
+# together, so its module-scoped deployment is made once; modules that only read the one dev deployment
+# (`deployed` below) share a group, so they share that deployment too.
+SHARED_DEV = {"test_baseline", "test_plan"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent == Path(__file__).parent and not item.get_closest_marker("xdist_group"):
+            module = item.path.stem
+            item.add_marker(pytest.mark.xdist_group("integration-shared-dev" if module in SHARED_DEV else f"integration-{module}"))
+
+
+def _sam_build(*args: str) -> None:
+    # the local config-envs name the local cloud's own profile (samconfig.toml), which sam build resolves too
+    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", *args], cwd=REPO, check=True, capture_output=True,
+                   env={**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_CONFIG_FILE": str(AWS_CONFIG), "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 
 
 @pytest.fixture(scope="session")
 def sam_build() -> Path:
-    """`sam build` of the checkout (the function bundles come from the turbo build the test command ran first)."""
+    """`sam build` of the checkout (the function bundles come from the turbo build the test command ran first),
+    once per test run: the workers share .aws-sam/build."""
     missing = [p for p in REPO.glob("packages/*/Makefile") if not (p.parent / "dist" / "index.js").exists()]
     if missing:
         raise RuntimeError(f"function bundles missing ({[str(p.parent.name) for p in missing]}): run `npx turbo run build` first")
-    subprocess.run([str(Path(sys.executable).parent / "sam"), "build"], cwd=REPO, check=True, capture_output=True,
-                   env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    once_per_run("sam-build", _sam_build)
     return REPO / ".aws-sam" / "build"
 
 
 @pytest.fixture(scope="session")
 def account_build(sam_build: Path) -> Path:
     """`sam build --config-env account-local` (the account layer's own build directory, .aws-sam/account)."""
-    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", "--config-env", "account-local"], cwd=REPO, check=True,
-                   capture_output=True, env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    once_per_run("sam-build-account", lambda: _sam_build("--config-env", "account-local"))
     return REPO / ".aws-sam" / "account"
 
 
 @pytest.fixture(scope="session")
-def baseline(sam_build: Path, account_build: Path) -> Iterator[Baseline]:
+def deployed(sam_build: Path, account_build: Path) -> Iterator[Deployment]:
+    """The account layer and the dev baseline in one local cloud, deployed once for the tests that only read it
+    (and create nothing that outlives them: the change-set guard deletes its change sets)."""
+    deployment = Deployment("integration")
+    try:
+        deployment.deploy_account()
+        deployment.sam("deploy", "--config-env", "local")
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+@pytest.fixture(scope="session")
+def baseline(request: pytest.FixtureRequest) -> Iterator[Baseline]:
     if os.environ.get("STRATA_INTEGRATION_TARGET") == "aws":
         session = boto3.session.Session()
         if session.get_credentials() is None:
@@ -43,10 +75,5 @@ def baseline(sam_build: Path, account_build: Path) -> Iterator[Baseline]:
         found.account = os.environ.get("STRATA_ACCOUNT_STACK_NAME", found.account)
         yield found
         return
-    deployment = Deployment("integration")
-    try:
-        deployment.deploy_account()
-        deployment.sam("deploy", "--config-env", "local")
-        yield Baseline.read(deployment.client, "strata-local")
-    finally:
-        deployment.stop()
+    deployment: Deployment = request.getfixturevalue("deployed")
+    yield Baseline.read(deployment.client, "strata-local")

@@ -1,4 +1,4 @@
-"""The account layer rolled out across an organization by `tools/org.py deploy` (npm run org:deploy): a service-managed
+"""The account layer rolled out across an organization by `tools/organization.py deploy` (npm run org:deploy): a service-managed
 StackSet on three accounts of an OU in two regions, the management account's twin, then a fourth account enrolled by
 automatic deployment when it joins the OU and removed when it leaves, each checked through the APIs of its own
 account (credentials from STS AssumeRole select the account, as in moto)."""
@@ -31,7 +31,7 @@ def clients(deployment: Deployment, account: str) -> Clients:
 
 
 def org_tool(deployment: Deployment, config: Path, command: str = "deploy") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "tools" / "org.py"), command, "--config", str(config)], cwd=REPO,
+    return subprocess.run([sys.executable, str(REPO / "tools" / "organization.py"), command, "--config", str(config)], cwd=REPO,
                           env={**deployment.env, "AWS_DEFAULT_REGION": HOME, "AWS_REGION": HOME}, capture_output=True, text=True,
                           timeout=1800)
 

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,9 @@ PLAN = REPO / "tools" / "plan.py"
 
 
 @pytest.fixture(scope="module")
-def dev(sam_build: Path, account_build: Path) -> Iterator[Deployment]:
-    deployment = Deployment("plan")
-    try:
-        deployment.deploy_account()
-        deployment.sam("deploy", "--config-env", "local")
-        yield deployment
-    finally:
-        deployment.stop()
+def dev(deployed: Deployment) -> Deployment:
+    """The shared dev deployment (conftest.py): the guard only previews, and each test leaves no change set behind."""
+    return deployed
 
 
 def edited_build(sam_build: Path, tmp: Path, edit) -> Path:

@@ -1,12 +1,14 @@
 # shellcheck shell=bash
 # start_local_cloud LOG: starts the local cloud on a port it picks, waits for its URL and exports the
-# standard AWS variables that point the SAM CLI, boto3 and the AWS SDKs at it (never at a real account).
+# variables that point the SAM CLI, boto3 and the AWS SDKs at it (never at a real account).
 # The shell starter of the one launcher contract (`strata-local-cloud --port 0 --url-file F`; the Node.js
 # one is local-cloud/launch.cjs, the Python one strata_local_cloud/launch.py).
 start_local_cloud() {
   local log=$1 url_file
   url_file=$(mktemp)
   rm -f "$url_file"
+  # no profile or session of a real account, even in the cloud itself (boto3 in moto reads them at start)
+  unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
   .venv/bin/strata-local-cloud --port 0 --url-file "$url_file" >"$log" 2>&1 &
   LOCAL_CLOUD_PID=$!
   for _ in $(seq 600); do
@@ -17,8 +19,34 @@ start_local_cloud() {
   [ -s "$url_file" ] || { echo "the local cloud did not start within 60 s" >&2; return 1; }
   AWS_ENDPOINT_URL=$(cat "$url_file")
   rm -f "$url_file"
-  unset AWS_PROFILE AWS_SESSION_TOKEN
-  export LOCAL_CLOUD_PID AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+  LOCAL_CLOUD_LOG=$log
+  eval "$(local_cloud_env)"
+  export LOCAL_CLOUD_PID LOCAL_CLOUD_LOG
+}
+
+# local_cloud_env: the shell lines that reach this local cloud and nothing else: its endpoint and keys, the
+# profile samconfig.toml's local config-envs name (its file: strata_local_cloud/aws-config, which explains the
+# guard), no profile or session of a real account, telemetry off.
+local_cloud_env() {
+  cat <<ENV
+unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
+export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE=$PWD/local-cloud/strata_local_cloud/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+ENV
+}
+
+# write_local_cloud_env FILE RUN: a file to `source` for this (kept) local cloud; `npm run local` reads it too.
+write_local_cloud_env() {
+  local file=$1 run=$2
+  mkdir -p "$(dirname "$file")"
+  {
+    echo "# The local cloud started by npm start -- --keep at $(date -u +%Y-%m-%dT%H:%M:%SZ) (logs: $run/)."
+    echo "# source this file to use it; npm run local -- status|stop to see or stop it."
+    local_cloud_env
+    echo "export STRATA_LOCAL_CLOUD_PID=$LOCAL_CLOUD_PID STRATA_LOCAL_CLOUD_LOG=$PWD/$LOCAL_CLOUD_LOG"
+  } >"$file"
 }
 
 stop_local_cloud() {

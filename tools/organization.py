@@ -1,7 +1,7 @@
 """The account layer across an AWS Organization with a service-managed StackSet: preview per account and region, then roll out.
 
-    .venv/bin/python tools/org.py plan   [--config org/rollout.toml] [--allow-replace ACCOUNT/REGION/LOGICAL_ID ...]
-    .venv/bin/python tools/org.py deploy [--config org/rollout.toml] [--allow-replace ...]
+    .venv/bin/python tools/organization.py plan   [--config org/rollout.toml] [--allow-replace ACCOUNT/REGION/LOGICAL_ID ...]
+    .venv/bin/python tools/organization.py deploy [--config org/rollout.toml] [--allow-replace ...]
     npm run org:plan / npm run org:deploy
 
 Run in the organization's management account (call_as SELF) or the StackSets delegated administrator
@@ -15,7 +15,7 @@ region; (3) plan (below), refusing as it refuses; (4) the StackSet (org/stackset
 AutoDeployment to the target OUs, the home region first, the configured concurrency and failure tolerance, managed
 execution); (5) the management account's twin, the same template as stack strata-account in each region (a
 service-managed StackSet never deploys to the management account; with DELEGATED_ADMIN the management account must
-run `org.py twin` itself).
+run `organization.py twin` itself).
 
 plan: for every account the OUs reach (child OUs included, the management account never) and every region, what the
 rollout would do: create (no stack instance yet), update (the change set of the instance's stack, previewed in the
@@ -278,7 +278,7 @@ def main() -> int:
             for i in page["Summaries"]:
                 print(f"  {i['Account']} {i['Region']}: {i['Status']} ({i['StackInstanceStatus']['DetailedStatus']})")
     if call_as == "DELEGATED_ADMIN" and args.command == "deploy":
-        print(f"== the management account {org.master}: run `org.py twin` with its credentials (a service-managed StackSet never "
+        print(f"== the management account {org.master}: run `organization.py twin` with its credentials (a service-managed StackSet never "
               "deploys there)")
         return 0
     print(f"== the management account's twin (stack {TWIN_STACK} in each region)")
