@@ -97,6 +97,7 @@ if $keep; then
                                            (this cloud's own file: $env_file)
   npm run local -- status                  the kept local clouds of this checkout and their stacks
   npm run local -- stop                    stop them
+  .venv/bin/python tools/connect.py --stack strata-local       (with its variables) log in to the database over TLS
 KEPT
 fi
 

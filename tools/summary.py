@@ -10,12 +10,16 @@ Reads everything through the CloudFormation API, so it describes the local cloud
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import urllib.parse
 from collections import Counter
 from typing import Any
 
 import boto3
+import botocore.exceptions
+from connect import local_dataplane, local_port
 
 LAYERS = ["Security", "Discovery", "Storage", "Compliance", "Network", "Egress", "Compute", "Database", "Verifier", "Verification"]
 
@@ -75,6 +79,33 @@ def account(cf, stack: str, region: str | None) -> int:
     return 0
 
 
+def _locally(label: str, outputs: dict[str, str], plane: dict[str, Any]) -> list[str]:
+    """Against the local cloud: where the row's endpoint really answers on this machine, and how to reach it."""
+    if label == "application URL":
+        url = urllib.parse.urlsplit(outputs["LoadBalancerUrl"])
+        port = local_port(plane, url.hostname or "", url.port or (443 if url.scheme == "https" else 80))
+        if port is None:
+            return ["(no local listener for it)"]
+        lines = [f"locally {url.scheme}://127.0.0.1:{port}/ : the local listener answers as the load balancer would (a redirect to "
+                 "HTTPS where HTTPS is on, 503 while no target is healthy),",
+                 "the local cloud does not run the app tier's instances, so no target ever is"]
+        if url.scheme == "https":
+            # the certificate names the application's domain, not the load balancer's DNS name (as on AWS)
+            domain = outputs.get("CertificateDomain") or url.hostname
+            lines.append(f"  curl --cacert {plane['ca']} --connect-to {domain}:443:127.0.0.1:{port} https://{domain}/")
+            http = local_port(plane, url.hostname or "", 80)
+            if http:
+                lines.append(f"  http://127.0.0.1:{http}/ : the HTTP listener's redirect to HTTPS")
+        return lines
+    if label == "database":
+        host, port = outputs["DbEndpointAddress"], int(outputs["DbEndpointPort"])
+        if local_port(plane, host, port) is None:
+            return [plane.get("unavailable", {}).get(f"{host}:{port}", "(no local database server for it)")]
+        return ["a real MariaDB behind it; log in over TLS with the managed secret (the password is never printed):",
+                f"  .venv/bin/python tools/connect.py --stack {outputs.get('StackName', 'STACK')} [-e 'SELECT ...']"]
+    return []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", required=True)
@@ -89,8 +120,12 @@ def main() -> int:
     except cf.exceptions.ClientError as error:
         print(f"stack {args.stack}: {error.response['Error']['Message']}", file=sys.stderr)
         return 1
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in root.get("Outputs", [])}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in root.get("Outputs", [])} | {"StackName": root["StackName"]}
     params = {p["ParameterKey"]: p.get("ParameterValue", "") for p in root.get("Parameters", [])}
+    if params.get("CertificateArn"):
+        with contextlib.suppress(botocore.exceptions.ClientError):
+            outputs["CertificateDomain"] = boto3.client("acm", region_name=args.region).describe_certificate(
+                CertificateArn=params["CertificateArn"])["Certificate"]["DomainName"]
     print(f"stack {root['StackName']}: {root['StackStatus']} ({params.get('EnvironmentType', '?')}, suffix {params.get('EnvironmentSuffix', '?')})")
     print()
     print(f"  {'layer':<13} {'status':<16} {'resources':>9}  types")
@@ -116,9 +151,13 @@ def main() -> int:
         ("alarm topic", outputs.get("AlarmTopicArn")),
         ("TLS verification", outputs.get("TlsVerification")),
     ]
+    plane = local_dataplane()
     for label, value in rows:
         if value:
             print(f"  {label:<17} {value}")
+        if plane is not None and value:
+            for line in _locally(label, outputs, plane):
+                print(f"  {'':<17} {line}")
     verification = nested.get("VerificationStack")
     if verification:
         checks = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName=verification["PhysicalResourceId"])["Stacks"][0].get("Outputs", [])}

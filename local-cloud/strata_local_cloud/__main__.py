@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     plane = dataplane.DataPlane(work.sub("dataplane"))
     moto_patches.install_all(plane)
     engine = api.install(lambda: url[0], plane, work.sub("code"))
-    # Services moto lacks entirely (IAM Access Analyzer) are answered by the local cloud's own handlers.
-    app = services.serve(DomainDispatcherApplication(create_backend_app))
+    # Services moto lacks entirely (IAM Access Analyzer) are answered by the local cloud's own handlers, and
+    # GET /_strata/dataplane tells where the data plane serves the deployed listeners and databases.
+    app = services.serve(DomainDispatcherApplication(create_backend_app), plane)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)

@@ -18,7 +18,7 @@ from strata_testing import once_per_run
 # Which tests share a pytest-xdist worker (the test command runs `--dist loadgroup`): each module's tests stay
 # together, so its module-scoped deployment is made once; modules that only read the one dev deployment
 # (`deployed` below) share a group, so they share that deployment too.
-SHARED_DEV = {"test_baseline", "test_plan"}
+SHARED_DEV = {"test_baseline", "test_plan", "test_local_access"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

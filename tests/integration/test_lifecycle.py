@@ -5,6 +5,8 @@ torn down without stopping the other's compliance evaluation."""
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -137,6 +139,29 @@ def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Depl
     [lb] = prod.client("elbv2").describe_load_balancers()["LoadBalancers"]
     attrs = prod.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
     assert {"Key": "deletion_protection.enabled", "Value": "true"} in attrs
+
+
+def test_prods_application_url_opens_locally_over_https_and_http_redirects(prod: Deployment):
+    """The summary's local URLs: HTTPS with the certificate of the application's domain (through --connect-to, as a
+    browser reaches the load balancer by that domain), 503 while no target is healthy; HTTP redirects to HTTPS."""
+    import http.client
+    import ssl
+
+    text = subprocess.run([sys.executable, str(REPO / "tools" / "summary.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
+                          env=prod.env, capture_output=True, text=True, timeout=120, check=True).stdout
+    curl = re.search(r"curl --cacert (\S+) --connect-to (app\.example\.com):443:127\.0\.0\.1:(\d+) https://app\.example\.com/", text)
+    redirect = re.search(r"http://127\.0\.0\.1:(\d+)/ : the HTTP listener's redirect to HTTPS", text)
+    assert curl and redirect, text
+    ca, domain, port = curl.group(1), curl.group(2), int(curl.group(3))
+    context = ssl.create_default_context(cafile=ca)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, context.wrap_socket(raw, server_hostname=domain) as tls:
+        tls.sendall(f"GET / HTTP/1.1\r\nHost: {domain}\r\nConnection: close\r\n\r\n".encode())
+        status_line = tls.recv(64).split(b"\r\n", 1)[0]
+    assert status_line.split(b" ")[1] == b"503", status_line
+    plain = http.client.HTTPConnection("127.0.0.1", int(redirect.group(1)), timeout=10)
+    plain.request("GET", "/health", headers={"Host": domain})
+    answer = plain.getresponse()
+    assert answer.status == 301 and answer.getheader("Location") == f"https://{domain}/health"
 
 
 def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployment):
