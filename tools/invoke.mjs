@@ -58,6 +58,16 @@ if (endpoint) {
     // S3 Control puts the account ID in front of the endpoint host, which an IP address cannot carry: as in the
     // local cloud's own Lambda processes, the SDK gets localhost and <account>.localhost resolves to loopback.
     process.env.AWS_ENDPOINT_URL_S3_CONTROL = `${url.protocol}//localhost:${url.port}`;
+    // The data plane of that cloud (a kept one too): the deployed databases and listeners, reached as its own
+    // functions reach them, and no DNS query for an AWS name it did not create.
+    const plane = await fetch(new URL('/_strata/dataplane', endpoint)).then(
+      (r) => (r.ok ? r.json() : undefined),
+      () => undefined,
+    );
+    if (plane) {
+      process.env.STRATA_LOCAL_CLOUD_ROUTES = plane.routesFile;
+      process.env.STRATA_LOCAL_CLOUD_CA = plane.ca;
+    }
     createRequire(import.meta.url)('../local-cloud/strata_local_cloud/lambda_runtime/dataplane_hook.cjs');
   }
 }

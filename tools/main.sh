@@ -109,7 +109,7 @@ cat <<NEXT
     .venv/bin/sam build && .venv/bin/sam deploy --config-env local     only that layer's nested stack updates
     (or .venv/bin/python tools/deploy.py --config-env local: the same deploy, with progress as npm start shows it)
     .venv/bin/sam delete --config-env local --no-prompts               tear it all down
-  npm run invoke -- tls-verification events/tls-verification-create.json --local-cloud          one custom resource
+  npm run invoke -- az-discovery events/az-discovery-create.json --local-cloud      one custom resource, on a local cloud of its own
   npm test                                 every test, including deploy/update/delete against the local cloud
 NEXT
 echo

@@ -67,7 +67,10 @@ def test_event_gets_exactly_one_answer(event: Path, moto_server: str, aws_env: d
         assert reason in response["Reason"]
     if event.stem == "tls-verification-create":
         assert response["Data"]["Summary"].startswith("report: ")
-        assert response["Data"]["DatabaseTls"].startswith("fail: ")
+        # the event's made-up endpoint is unknown to the fresh local cloud, and not looked up in the real DNS
+        assert response["Data"]["DatabaseTls"].startswith("fail: "), response["Data"]
+        assert "local cloud: no endpoint strata-local-mysql.abcdefghijkl.us-east-1.rds.amazonaws.com:3306 was created here" in response[
+            "Data"]["DatabaseTls"]
 
 
 def test_a_signalled_invoke_stops_the_local_cloud_it_started() -> None:
@@ -105,3 +108,14 @@ def _state(pid: int) -> bytes:
         return b"zombie" if Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z" else b"running"
     except OSError:
         return b"zombie"
+
+
+def test_the_invoke_command_npm_start_suggests_works_as_offered() -> None:
+    import re
+
+    offered = re.search(r"npm run invoke -- (\S+) (\S+) --local-cloud", (REPO / "tools" / "main.sh").read_text())
+    assert offered, "tools/main.sh no longer suggests an invoke command"
+    done = subprocess.run(["node", "tools/invoke.mjs", offered.group(1), offered.group(2), "--local-cloud"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert '"Status": "SUCCESS"' in done.stdout

@@ -53,3 +53,25 @@ def test_the_database_takes_a_real_login_over_tls_with_the_managed_secret(deploy
 def test_connect_refuses_a_stack_that_has_no_database(deployed: Deployment):
     done = connect(deployed, "strata-account", "SELECT 1")
     assert done.returncode != 0 and "strata-account has no DbSecretArn output" in done.stderr
+
+
+def test_invoke_against_the_kept_cloud_reaches_the_deployed_database_through_its_data_plane(deployed: Deployment, tmp_path):
+    """`npm run invoke -- tls-verification <event> --endpoint URL` with the deployed endpoints in the event: the function
+    reaches the real MariaDB behind the instance as the local cloud's own functions do, and every database check passes."""
+    import json
+
+    from deployment import Baseline
+
+    found = Baseline.read(deployed.client, "strata-local")
+    [group] = found.resources("Database", "AWS::RDS::DBParameterGroup").values()
+    event = json.loads((REPO / "events" / "tls-verification-create.json").read_text())
+    event["ResourceProperties"].update(DbEndpoint=found.outputs["DbEndpointAddress"], DbPort=found.outputs["DbEndpointPort"],
+                                       DbSecretArn=found.outputs["DbSecretArn"], DbParameterGroupName=group,
+                                       AlbDnsName=found.outputs["LoadBalancerDnsName"])
+    (tmp_path / "event.json").write_text(json.dumps(event))
+    done = subprocess.run(["node", "tools/invoke.mjs", "tls-verification", str(tmp_path / "event.json"), "--endpoint", deployed.cloud.url],
+                          cwd=REPO, env=deployed.env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    data = json.loads(done.stdout.split("response sent to CloudFormation", 1)[1].split("\n", 1)[1])["Data"]
+    for check in ("DatabaseTls", "RequireSecureTransport", "TlsLogin", "PlaintextLoginRefused"):
+        assert data[check].startswith("pass: "), (check, data[check])

@@ -1,8 +1,9 @@
-// Preloaded (node -r) into the Lambda processes the local cloud runs: their network to the emulated
-// endpoints. A connection to an RDS or ALB endpoint name the local cloud handed out goes to the local server
-// behind it (dataplane.py writes the table), and for those names only, the local cloud's CA is trusted in
-// addition to what the code itself trusts. Nothing else changes: other hosts, other certificates, the
-// function's own checks (hostname, chain, TLS version) run as they do on AWS.
+// Preloaded (node -r) into the Lambda processes the local cloud runs, and into `npm run invoke` against a local
+// cloud: their network to the emulated endpoints. A connection to an RDS or ALB endpoint name the local cloud
+// handed out goes to the local server behind it (dataplane.py writes the table), and for those names only, the
+// local cloud's CA is trusted in addition to what the code itself trusts; any other *.amazonaws.com name fails as
+// an unknown host without a DNS query. Nothing else changes: other hosts, other certificates, the function's own
+// checks (hostname, chain, TLS version) run as they do on AWS.
 'use strict';
 const fs = require('node:fs');
 const net = require('node:net');
@@ -38,6 +39,10 @@ function resolveRoute(host, port) {
   const key = `${host}:${port}`;
   if (t.routes[key]) return { host: '127.0.0.1', port: t.routes[key].port };
   if (t.unavailable[key]) return { error: `local cloud: nothing answers on ${key}: ${t.unavailable[key]}` };
+  // An AWS name the local cloud did not hand out (a sample event's made-up endpoint, a deleted instance) is not
+  // looked up in the real DNS: nothing an emulated function asks for leaves the machine.
+  if (/\.amazonaws\.com(\.cn)?\.?$/i.test(String(host)))
+    return { error: `local cloud: no endpoint ${key} was created here (getaddrinfo ENOTFOUND ${host})` };
   return undefined;
 }
 

@@ -53,7 +53,8 @@ def serve(app: Callable[..., Iterable[bytes]], plane: DataPlane | None = None) -
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if plane is not None and environ.get("PATH_INFO") == DATAPLANE_PATH and environ.get("REQUEST_METHOD") == "GET":
             with plane.lock:
-                body = {"routes": dict(plane.routes), "unavailable": dict(plane.unavailable), "ca": str(plane.pki.ca_file)}
+                body = {"routes": dict(plane.routes), "unavailable": dict(plane.unavailable), "ca": str(plane.pki.ca_file),
+                        "routesFile": str(plane.routes_file)}
             return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
         scope = _scope(environ)
         if scope and scope[0] in SERVICES:
