@@ -8,7 +8,9 @@
 // deletion-protection, empty-bucket-on-delete, tls-verification; the account layer's iam-password-policy,
 // ebs-default-encryption, s3-account-public-access-block). The event's ResponseURL is replaced by a listener on 127.0.0.1 that records the PUT,
 // so the answer is shown here whatever URL the event carries. AWS calls go to --endpoint, to a local cloud
-// started for the run (--local-cloud), or to the account the standard AWS variables point at.
+// started for the run (--local-cloud), or to the account the standard AWS variables point at. With
+// --local-cloud, what the sample acts on is created there first (events/prerequisites/<function>.yaml).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -70,6 +72,28 @@ if (endpoint) {
     }
     createRequire(import.meta.url)('../local-cloud/strata_local_cloud/lambda_runtime/dataplane_hook.cjs');
   }
+}
+
+// A fresh local cloud has none of what some samples act on (a VPC's default group, a load balancer and a database):
+// events/prerequisites/<function>.yaml creates it there first, and its outputs replace the event's made-up IDs.
+const prerequisites = join(ROOT, 'events', 'prerequisites', `${fn}.yaml`);
+if (cloud && existsSync(prerequisites)) {
+  const made = spawnSync(
+    join(ROOT, '.venv', 'bin', 'python'),
+    [join(ROOT, 'tools', 'prerequisites.py'), '--endpoint', cloud.url, '--region', values.region, prerequisites],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) {
+    await cloud.stop();
+    console.error(`creating the sample's prerequisites (${prerequisites}) failed:\n${made.stderr}`);
+    process.exit(1);
+  }
+  const outputs = JSON.parse(made.stdout);
+  Object.assign(event.ResourceProperties, outputs);
+  const given = Object.entries(outputs).map(([k, v]) => `${k}=${v}`);
+  console.log(
+    `prerequisites: events/prerequisites/${fn}.yaml created in the local cloud; the event now has ${given.join(', ')}`,
+  );
 }
 
 // A listener stands in for CloudFormation's presigned URL and records what the function PUTs.

@@ -22,6 +22,15 @@ def test_cfn_lint_reports_nothing_with_the_project_rules() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_cfn_lint_reports_nothing_on_the_sample_events_prerequisites() -> None:
+    """events/prerequisites/*.yaml exist only in a throw-away local cloud for one `npm run invoke`: the registry rules
+    apply (AWS would accept them), the project's production rules (flow logs, deletion protection) do not."""
+    prerequisites = sorted(str(p.relative_to(REPO)) for p in (REPO / "events" / "prerequisites").glob("*.yaml"))
+    assert prerequisites
+    out = subprocess.run([tool("cfn-lint"), "--", *prerequisites], cwd=REPO, capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
+
+
 def test_no_blanket_cfn_lint_ignore_list() -> None:
     for name in (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.json"):
         path = REPO / name
