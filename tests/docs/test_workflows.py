@@ -50,3 +50,18 @@ def test_every_flag_passed_to_a_project_tool_is_accepted():
                 source = (REPO / path).read_text()
                 for flag in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", rest):
                     assert f'"{flag}"' in source, f"{path} does not accept {flag}"
+
+
+def test_every_npm_script_that_runs_a_tool_turns_telemetry_off() -> None:
+    """SAM's and turbo's telemetry are off in every command we offer: npm start and npm test export the opt-outs, and
+    every other script that runs turbo, the SAM CLI or a project tool exports them for the whole script."""
+    import json
+
+    scripts = json.loads((REPO / "package.json").read_text())["scripts"]
+    opt_out = "export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 && "
+    for name, command in scripts.items():
+        if command.startswith("bash tools/"):
+            script = (REPO / command.split()[1]).read_text()
+            assert name == "setup" or "export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1" in script, name
+        elif re.search(r"\bturbo\b|\bsam\b|tools/|bench/|\.venv/bin", command):
+            assert command.startswith(opt_out), f"npm run {name}: starts without the telemetry opt-outs"
