@@ -61,13 +61,22 @@ venv() {
     step "python: building $dir from $requirements (pins: $constraints)"
     rm -rf "$dir"
     "$UV" venv -q --python python3 "$dir"
-    "$UV" pip install -q --python "$dir/bin/python" -r "$requirements" -c "$constraints"
+    # --compile-bytecode: the .pyc files pip wrote at install time; without them every Python process compiles its
+    # imports again where PYTHONDONTWRITEBYTECODE is set (as on this CI), seconds per sam or local-cloud start
+    "$UV" pip install -q --compile-bytecode --python "$dir/bin/python" -r "$requirements" -c "$constraints"
     echo "$want" > "$dir/.strata-stamp"
     done_step
   fi
 }
-venv .venv tools/requirements.txt tools/constraints.txt local-cloud/pyproject.toml
-venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt
+# The two are independent, and compiling the bytecode keeps a core busy each: build them side by side.
+venv .venv tools/requirements.txt tools/constraints.txt local-cloud/pyproject.toml &
+main_venv=$!
+venv .venv-checkov tools/requirements-checkov.txt tools/constraints-checkov.txt &
+checkov_venv=$!
+status=0
+wait "$main_venv" || status=$?
+wait "$checkov_venv" || status=$?
+[ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
 
 # cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
 # cloud runs it for that hook). No package of its own carries the current release; AWS's

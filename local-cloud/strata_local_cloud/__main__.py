@@ -67,9 +67,10 @@ def main(argv: list[str] | None = None) -> None:
         partial.write_text(url[0] + "\n")
         partial.replace(args.url_file)
     print(f"STRATA_LOCAL_CLOUD_URL={url[0]}", flush=True)
-    # While the caller packages and uploads (sam deploy spends seconds there), parse the service models the first
-    # requests of a deploy need, once, instead of on those requests' critical path.
-    threading.Thread(target=_warm_up, daemon=True, name="warm-up").start()
+    # While the caller packages and uploads (sam deploy spends seconds there), parse the service models, load the
+    # registry schemas' modules and make the clients the first requests of a deploy need, once, instead of on those
+    # requests' critical path.
+    threading.Thread(target=_warm_up, args=(url[0],), daemon=True, name="warm-up").start()
     server.serve_forever()
 
 
@@ -78,10 +79,10 @@ WARM = ("cloudformation", "s3", "ec2", "iam", "sts", "kms", "logs", "sns", "clou
         "elbv2", "autoscaling", "wafv2", "secretsmanager", "acm", "ssm")
 
 
-def _warm_up() -> None:
+def _warm_up(url: str) -> None:
     import moto.core.utils
 
-    from strata_local_cloud.cfn.context import shared_session
+    from strata_local_cloud.cfn.context import ACCOUNT, client_for, shared_session
 
     botocore_session = shared_session()._session  # the providers' clients are made from this one session
     for service in WARM:
@@ -90,6 +91,16 @@ def _warm_up() -> None:
             botocore_session.get_service_model(service)
         except Exception:
             logging.getLogger("strata.warm-up").debug("could not load the %s model", service, exc_info=True)
+    # The registry schemas (cfn-lint's schema manager, whose package imports seconds of modules): the first change
+    # set reads them.
+    import cfnlint.schema  # noqa: F401
+
+    # The providers' clients in the default account and region, which most deploys use.
+    for service in WARM:
+        try:
+            client_for(service, "us-east-1", url, ACCOUNT)
+        except Exception:
+            logging.getLogger("strata.warm-up").debug("could not make the %s client", service, exc_info=True)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ start_local_cloud() {
   unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
   .venv/bin/strata-local-cloud --port 0 --url-file "$url_file" >"$log" 2>&1 &
   LOCAL_CLOUD_PID=$!
-  for _ in $(seq 600); do
+  echo "   starting the local cloud (pid $LOCAL_CLOUD_PID)"
+  for i in $(seq 600); do
     [ -s "$url_file" ] && break
     kill -0 "$LOCAL_CLOUD_PID" 2>/dev/null || { cat "$log" >&2; echo "the local cloud did not start" >&2; return 1; }
+    [ $((i % 30)) -ne 0 ] || echo "   ... $((i / 10)) s: the local cloud is starting"
     sleep 0.1
   done
   [ -s "$url_file" ] || { echo "the local cloud did not start within 60 s" >&2; return 1; }

@@ -9,11 +9,12 @@ heading() {
   echo "== $*"
 }
 
-# logged LOG LABEL COMMAND...: runs COMMAND with its output appended to LOG; says LABEL every 3 s while it runs.
-# Returns COMMAND's exit status.
+# logged LOG LABEL COMMAND...: runs COMMAND with its output appended to LOG; says LABEL as it starts and every 3 s
+# while it runs. Returns COMMAND's exit status.
 logged() {
   local log=$1 label=$2
   shift 2
+  echo "   $label"
   "$@" >>"$log" 2>&1 &
   awaited $! "$label"
 }

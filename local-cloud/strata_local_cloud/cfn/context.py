@@ -154,6 +154,21 @@ def shared_session() -> boto3.session.Session:
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120)
 
 
+def client_for(service: str, region: str, endpoint: str, account: str) -> Any:
+    """The one boto3 client of `service` for a region, endpoint and account (made on first use, then shared)."""
+    key = (service, region, endpoint, account)
+    access, secret, token = credentials(account, endpoint)  # outside the lock: the first call for an account calls STS
+    with _clients_lock:
+        if key not in _clients:
+            # One shared session: its loader parses each botocore model once for every client made from it.
+            client = shared_session().client(
+                service, region_name=region, endpoint_url=endpoint, aws_access_key_id=access,  # type: ignore[call-overload]
+                aws_secret_access_key=secret, aws_session_token=token, config=_CONFIG)
+            client.meta.events.register("provide-client-params.*.*", _coerce_params)
+            _clients[key] = client
+        return _clients[key]
+
+
 class Provision:
     """The provider's view of one resource operation."""
 
@@ -178,17 +193,7 @@ class Provision:
         return credentials(self.account, self.services.endpoint())
 
     def client(self, service: str) -> Any:
-        key = (service, self.region, self.services.endpoint(), self.account)
-        access, secret, token = self.credentials()  # outside the lock: the first call for an account calls STS
-        with _clients_lock:
-            if key not in _clients:
-                # One shared session: its loader parses each botocore model once for every client made from it.
-                client = shared_session().client(
-                    service, region_name=self.region, endpoint_url=key[2], aws_access_key_id=access,  # type: ignore[call-overload]
-                    aws_secret_access_key=secret, aws_session_token=token, config=_CONFIG)
-                client.meta.events.register("provide-client-params.*.*", _coerce_params)
-                _clients[key] = client
-            return _clients[key]
+        return client_for(service, self.region, self.services.endpoint(), self.account)
 
     def name(self, max_len: int = 64, lower: bool = False, sep: str = "-") -> str:
         """A physical name as CloudFormation generates one: stack-logicalid-RANDOM, cut to the type's limit."""
