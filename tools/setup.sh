@@ -28,14 +28,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done_step
 fi
 
-# npm workspace packages.
-want=$(stamp package-lock.json)
-if [ "$(cat node_modules/.strata-stamp 2>/dev/null || true)" != "$want" ]; then
-  step "npm: installing the workspace from package-lock.json (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > node_modules/.strata-stamp
-  done_step
-fi
+# npm workspace packages, beside the Python virtualenvs below (npm mostly waits on unpacking, uv on compiling).
+npm_packages() {
+  local want; want=$(stamp package-lock.json)
+  if [ "$(cat node_modules/.strata-stamp 2>/dev/null || true)" != "$want" ]; then
+    step "npm: installing the workspace from package-lock.json (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > node_modules/.strata-stamp
+    done_step
+  fi
+}
+npm_packages &
+npm_job=$!
 
 # Python tools, pinned, in two virtualenvs (checkov pins a boto3 the SAM CLI cannot share); the main one also
 # holds the local cloud (local-cloud/, editable), so its console script is .venv/bin/strata-local-cloud.
@@ -77,6 +81,7 @@ status=0
 wait "$main_venv" || status=$?
 wait "$checkov_venv" || status=$?
 [ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
+wait "$npm_job" || { status=$?; say "npm: npm ci failed (exit $status)"; exit "$status"; }
 
 # cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
 # cloud runs it for that hook). No package of its own carries the current release; AWS's
