@@ -16,6 +16,7 @@ standard AWS variables choose the target); a failing read never fails the deploy
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 import tomllib
@@ -73,9 +74,9 @@ def first_failure(events: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _layer_of(cf: Any, stack_id: str, root_id: str) -> str:
     """The logical ID under which a nested stack sits in its parent (its layer), or the stack's name for the root."""
-    if stack_id == root_id:
-        return cf.describe_stacks(StackName=stack_id)["Stacks"][0]["StackName"]
     stack = cf.describe_stacks(StackName=stack_id)["Stacks"][0]
+    if stack_id == root_id:
+        return stack["StackName"]
     parent = stack.get("ParentId")
     for page in cf.get_paginator("list_stack_resources").paginate(StackName=parent or root_id):
         for r in page["StackResourceSummaries"]:
@@ -222,8 +223,6 @@ def _sam_errors(log: Path) -> list[str]:
 
 
 def deploy(config_env: str, log: Path, sam_args: list[str], out: TextIO = sys.stdout, sam: str | None = None) -> int:
-    import subprocess
-
     cfg = _config(config_env, Path(_option(sam_args, "--config-file") or "samconfig.toml"))
     stack = _option(sam_args, "--stack-name") or cfg.get("stack_name")
     region = _option(sam_args, "--region") or cfg.get("region")

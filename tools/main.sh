@@ -20,10 +20,10 @@ started=$SECONDS
 # Nothing here reaches a real account: no profile, session or keys of one, and the local config-envs' profile
 # (strata-local-cloud) from the local cloud's own AWS configuration, before the cloud exists (sam build
 # --config-env account-local resolves it too). start_local_cloud adds the endpoint.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL
-export AWS_CONFIG_FILE=$PWD/local-cloud/strata_local_cloud/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+# shellcheck source=tools/lib/local-cloud.sh
+source tools/lib/local-cloud.sh
+eval "$(local_only_env)"
+unset AWS_ENDPOINT_URL
 # shellcheck source=tools/lib/steps.sh
 source tools/lib/steps.sh
 heading "set-up"
@@ -59,8 +59,6 @@ logged "$run/build.log" "sam build --config-env account-local" .venv/bin/sam bui
 echo "   built: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account"
 
 heading "local cloud"
-# shellcheck source=tools/lib/local-cloud.sh
-source tools/lib/local-cloud.sh
 start_local_cloud "$run/local-cloud.log"
 $keep || trap 'echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it)"; stop_local_cloud' EXIT
 echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: $run/local-cloud.log)"

@@ -8,7 +8,7 @@ start_local_cloud() {
   url_file=$(mktemp)
   rm -f "$url_file"
   # no profile or session of a real account, even in the cloud itself (boto3 in moto reads them at start)
-  unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
+  eval "$(local_only_env)"
   .venv/bin/strata-local-cloud --port 0 --url-file "$url_file" >"$log" 2>&1 &
   LOCAL_CLOUD_PID=$!
   echo "   starting the local cloud (pid $LOCAL_CLOUD_PID)"
@@ -26,17 +26,22 @@ start_local_cloud() {
   export LOCAL_CLOUD_PID LOCAL_CLOUD_LOG
 }
 
-# local_cloud_env: the shell lines that reach this local cloud and nothing else: its endpoint and keys, the
-# profile samconfig.toml's local config-envs name (its file: strata_local_cloud/aws-config, which explains the
-# guard), no profile or session of a real account, telemetry off.
-local_cloud_env() {
+# local_only_env: the shell lines that keep a shell off every real account: no profile or session of one, the local
+# cloud's keys, the profile samconfig.toml's local config-envs name (its file: strata_local_cloud/aws-config, which
+# explains the guard), telemetry off. No endpoint: local_cloud_env adds the running cloud's.
+local_only_env() {
   cat <<ENV
 unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE
-export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_CONFIG_FILE=$PWD/local-cloud/strata_local_cloud/aws-config AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 ENV
+}
+
+# local_cloud_env: the shell lines that reach this local cloud and nothing else.
+local_cloud_env() {
+  local_only_env
+  echo "export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
 }
 
 # write_local_cloud_env FILE RUN: a file to `source` for this (kept) local cloud; `npm run local` reads it too.
