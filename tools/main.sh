@@ -24,6 +24,8 @@ started=$SECONDS
 source tools/lib/local-cloud.sh
 eval "$(local_only_env)"
 unset AWS_ENDPOINT_URL
+# telemetry off for every tool this job runs (local_only_env says so too; this job must not depend on it)
+export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 # shellcheck source=tools/lib/steps.sh
 source tools/lib/steps.sh
 heading "set-up"
