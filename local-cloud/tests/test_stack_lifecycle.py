@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
@@ -71,16 +72,20 @@ def test_simultaneous_creates_of_one_name_make_exactly_one_stack_every_time(aws)
         results: list[str] = []
         lock = threading.Lock()
 
-        def create(lock: threading.Lock = lock, results: list[str] = results) -> None:
+        def create(client: Any, lock: threading.Lock = lock, results: list[str] = results) -> None:
             try:
-                aws("cloudformation").create_stack(StackName=name, TemplateBody=body)  # noqa: B023 - the threads end within the iteration
+                client.create_stack(StackName=name, TemplateBody=body)  # noqa: B023 - the threads end within the iteration
                 outcome = "created"
-            except cf.exceptions.AlreadyExistsException:
-                outcome = "AlreadyExists"
+            except ClientError as error:
+                outcome = error.response["Error"]["Code"].removesuffix("Exception")
             with lock:
                 results.append(outcome)
 
-        threads = [threading.Thread(target=create) for _ in range(4)]
+        # One client per thread, each made here: a boto3 session is not thread-safe ("Session objects are not thread
+        # safe", boto3 guide, "Multithreading or multiprocessing with resources/clients"), and clients made from one
+        # session at once by several threads can get distinct AlreadyExistsException classes that an except clause
+        # naming another client's class does not catch.
+        threads = [threading.Thread(target=create, args=(aws("cloudformation"),)) for _ in range(4)]
         for t in threads:
             t.start()
         for t in threads:
@@ -131,15 +136,15 @@ def test_two_simultaneous_updates_run_one_and_refuse_the_other(aws, slow_code):
     assert wait(cf, name)["StackStatus"] == "CREATE_COMPLETE"
     results: list[str] = []
 
-    def update(delay: str) -> None:
+    def update(client: Any, delay: str) -> None:
         try:
-            aws("cloudformation").update_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+            client.update_stack(StackName=name, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
                                                Parameters=[{"ParameterKey": "Delay", "ParameterValue": delay}])
             results.append("updated")
-        except cf.exceptions.ClientError as error:
+        except ClientError as error:
             results.append("refused" if "can not be updated" in str(error) else str(error))
 
-    threads = [threading.Thread(target=update, args=(d,)) for d in ("2", "3")]
+    threads = [threading.Thread(target=update, args=(aws("cloudformation"), d)) for d in ("2", "3")]  # clients made here, as above
     for t in threads:
         t.start()
     for t in threads:
