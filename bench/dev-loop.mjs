@@ -13,7 +13,7 @@
 //   main job     `npm start`: set-up check, lint, build, start the local cloud, `sam deploy --config-env local`
 //                of every layer (custom resources and TLS checks included), summary (budget 3 min); also the
 //                longest stretch of its output without a line, from the time each line arrived (target 5 s)
-// Writes bench/results/dev-loop.json and prints the Markdown table the README shows.
+// Writes bench/results/dev-loop.json and prints its table; `npm run docs` renders the results into bench/README.md.
 import { execSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

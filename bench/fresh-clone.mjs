@@ -6,7 +6,7 @@
 //
 //   npm run bench:fresh-clone [-- --runs N]      (default 3: each run downloads nothing new but builds everything)
 //
-// Writes bench/results/fresh-clone.json and prints the Markdown table the README shows. Budget: 3 minutes.
+// Writes bench/results/fresh-clone.json and prints its table; `npm run docs` renders the results into bench/README.md. Budget: 3 minutes.
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

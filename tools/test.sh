@@ -35,4 +35,4 @@ workers=${STRATA_TEST_WORKERS:-$(nproc)}
 phase pytest
 printf '[test] %-10s %4ss\n' total "$((SECONDS - started))"
 
-node tools/summarize.mjs "${checks[@]}"
+node tools/test-totals.mjs "${checks[@]}"

@@ -1,8 +1,13 @@
-// Bundles the CLIs (describe: the main-job summary; deploy-path: the deploy critical path) for Node 20+.
+// Bundles the CLIs (describe: what a deploy would create; deploy-path: the deploy critical path; docs: every generated
+// block of the Markdown; cost: the monthly cost) for Node 20+.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+rmSync('dist', { recursive: true, force: true });
+
 await build({
-  entryPoints: ['src/describe.ts', 'src/deploy-path.ts', 'src/architecture.ts', 'src/cost.ts'],
+  // One entry per command line (src/cli/), so that bundling a library module never runs another command.
+  entryPoints: ['src/cli/describe.ts', 'src/cli/deploy-path.ts', 'src/cli/docs.ts', 'src/cli/cost.ts'],
   outdir: 'dist',
   bundle: true,
   platform: 'node',

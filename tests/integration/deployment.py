@@ -17,17 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml
 
 from strata_local_cloud.launch import LocalCloud
 
 REPO = Path(__file__).resolve().parents[2]
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 ACCOUNT_STACK = "strata-account"
-# The Security Hub standards the account layer enables, and the CIS metric filter patterns (the templates' fixture).
+# The Security Hub standards the account layer enables, and the account's controls as listed once for the
+# templates and these tests: data/account-controls.yaml (the CIS metric filter patterns, the managed Config rules).
 FSBP_STANDARD = "aws-foundational-security-best-practices/v/1.0.0"
 CIS_STANDARD = "cis-aws-foundations-benchmark/v/3.0.0"
-CIS_PATTERNS = [line[19:].strip() for line in (REPO / "tests" / "templates" / "tests" / "fixtures" / "cis-patterns.txt").read_text()
-                .splitlines() if line.strip() and not line.startswith("#")]
+ACCOUNT_CONTROLS = yaml.safe_load((REPO / "data" / "account-controls.yaml").read_text())
+CIS_PATTERNS = [f["pattern"] for f in ACCOUNT_CONTROLS["metricFilters"]]
 
 
 def overrides(env: str, *extra: str, **named: str) -> str:

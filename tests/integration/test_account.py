@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from deployment import CIS_PATTERNS, Deployment
+from deployment import ACCOUNT_CONTROLS, CIS_PATTERNS, Deployment
 from deployment import CIS_STANDARD as CIS
 from deployment import FSBP_STANDARD as FSBP
 from strata_local_cloud.testing import s3control_client
@@ -52,6 +52,11 @@ def recorders(c: Clients) -> list[tuple[str, bool]]:
 
 def config_rules(c: Clients) -> set[str]:
     return {r["ConfigRuleName"] for r in c("config").describe_config_rules()["ConfigRules"]}
+
+
+def listed_rules(*, global_region: bool) -> set[str]:
+    """The managed rules data/account-controls.yaml lists for a region (IAM ones in the global resources region only)."""
+    return {f"strata-account-{r['name']}" for r in ACCOUNT_CONTROLS["configRules"] if global_region or not r.get("globalOnly")}
 
 
 def password_policy(c: Clients) -> dict[str, Any] | None:
@@ -115,6 +120,7 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     [channel] = home("config").describe_delivery_channels()["DeliveryChannels"]
     assert (channel["s3BucketName"], channel["s3KmsKeyArn"]) == (outputs["ConfigBucketName"], outputs["AccountKeyArn"])
     assert home("ssm").get_parameter(Name=RECORDER_PARAMETER)["Parameter"]["Value"] == "strata-account"
+    assert config_rules(home) == listed_rules(global_region=True)
     assert {"strata-account-iam-password-policy", "strata-account-restricted-ssh"} <= config_rules(home)
 
     # a second region: EBS encryption by default there too, no second copy of the global settings, IAM controls off
@@ -132,6 +138,7 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert "AWS::CloudTrail::Trail" not in types
     assert recorders(other) == [("strata-account", False)]
     assert other("ssm").get_parameter(Name=RECORDER_PARAMETER)["Parameter"]["Value"] == "strata-account"
+    assert config_rules(other) == listed_rules(global_region=False)
     assert "strata-account-restricted-ssh" in config_rules(other) and "strata-account-iam-password-policy" not in config_rules(other)
 
     # deleting the layer keeps the settings (RestoreSettingsOnDelete: on-rollback) and the key (it encrypts volumes)

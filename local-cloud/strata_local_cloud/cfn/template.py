@@ -316,10 +316,15 @@ def _fn_sub(ctx: Context, arg: Any) -> Any:
             value = ctx.get_att(logical_id, attribute)
         else:
             value = ctx.ref(name)
+        if isinstance(value, list):
+            # A list (a CommaDelimitedList or List<> parameter, Fn::GetAZs) cannot be substituted: CloudFormation
+            # refuses the template ("Template validation error: Template error: variable pValues in Fn::Sub
+            # expression does not resolve to a string", quoted in aws-cloudformation/cfn-lint#390).
+            raise ValidationError(f"Template error: variable {name} in Fn::Sub expression does not resolve to a string")
         if _is_unknown(value):
             unknown.append(Unknown(name))
             return ""
-        return ",".join(value) if isinstance(value, list) else str(value)
+        return str(value)
 
     result = _SUB.sub(repl, text)
     return Unknown(f"Sub {text}") if unknown else result

@@ -2,7 +2,7 @@ import { UnresolvableError } from './errors';
 import type { Project, ResolvedProject } from './project';
 import { isObject, type Json, type Resource, referencedIds } from './template';
 
-/** Per-type create times (bench/data/create-times.json). */
+/** Per-type create times (data/create-times.json). */
 export interface CreateTimes {
   default: { seconds: number };
   nestedStackOverhead: { seconds: number };

@@ -4,7 +4,7 @@ import { DEFAULT_TARGET } from './resolve';
 import { loadSamConfig } from './samconfig';
 
 /** The per-environment choices worth printing, read from the resolved layers (not from the mapping). */
-export interface EnvironmentSummary {
+export interface EnvironmentDescription {
   env: string;
   stackName: string;
   environmentType: string;
@@ -14,7 +14,7 @@ export interface EnvironmentSummary {
   needsBeforeDeploy: string[];
 }
 
-export function summarise(env: string, stackName: string, resolved: ResolvedProject): EnvironmentSummary {
+export function describeEnvironment(env: string, stackName: string, resolved: ResolvedProject): EnvironmentDescription {
   const layerName = (id: string) => id.replace(/Stack$/, '').toLowerCase();
   const layers = Object.entries(resolved.layers).map(([id, layer]) => ({
     name: layerName(id),
@@ -55,20 +55,21 @@ export function summarise(env: string, stackName: string, resolved: ResolvedProj
   };
 }
 
-export function render(summary: EnvironmentSummary): string {
+export function render(description: EnvironmentDescription): string {
   const lines = [
-    `== ${summary.env} (${summary.environmentType}) -> stack ${summary.stackName}: ${summary.layers.length} layers, ${summary.totalResources} resources`,
+    `== ${description.env} (${description.environmentType}) -> stack ${description.stackName}: ${description.layers.length} layers, ${description.totalResources} resources`,
   ];
-  for (const layer of summary.layers) {
+  for (const layer of description.layers) {
     const deps = layer.dependsOn.length ? ` (after ${layer.dependsOn.join(', ')})` : '';
     lines.push(`   ${layer.name.padEnd(12)} ${String(layer.resources).padStart(3)} resources${deps}`);
   }
-  for (const [k, v] of Object.entries(summary.choices)) lines.push(`   ${k.padEnd(36)} ${v}`);
-  for (const need of summary.needsBeforeDeploy) lines.push(`   NEEDS BEFORE DEPLOY  ${need}`);
+  for (const [k, v] of Object.entries(description.choices)) lines.push(`   ${k.padEnd(36)} ${v}`);
+  for (const need of description.needsBeforeDeploy) lines.push(`   NEEDS BEFORE DEPLOY  ${need}`);
   return lines.join('\n');
 }
 
-function main(argv: string[]): number {
+/** The command line (src/cli/describe.ts). */
+export function main(argv: string[]): number {
   const root = resolve(argv[0] ?? '.');
   const project = loadProject(resolve(root, 'template.yaml'));
   const configs = loadSamConfig(resolve(root, 'samconfig.toml'));
@@ -80,11 +81,7 @@ function main(argv: string[]): number {
       availabilityZones: ['a', 'b', 'c', 'd'].map((z) => `${region}${z}`),
     };
     const resolved = resolveProject(project, config.parameterOverrides, target);
-    console.log(render(summarise(config.env, config.stackName, resolved)));
+    console.log(render(describeEnvironment(config.env, config.stackName, resolved)));
   }
   return 0;
-}
-
-if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
 }

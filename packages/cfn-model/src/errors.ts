@@ -30,6 +30,22 @@ export class SamConfigError extends Error {
   }
 }
 
+/** A template that breaks a rule CloudFormation applies before it creates anything (the message is the rule). */
+export class InvalidTemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTemplateError';
+  }
+}
+
+/** A generated Markdown block that cannot be rendered, or a marker that names no known block. */
+export class DocsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DocsError';
+  }
+}
+
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }

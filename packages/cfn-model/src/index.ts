@@ -1,7 +1,10 @@
+export * from './account-controls';
 export * from './cost';
 export * from './critical-path';
 export * from './diagram';
+export { BLOCKS, findBlocks, renderer, stale as staleBlocks, staleIn, syntaxOf } from './docs';
 export * from './errors';
+export * from './foreach';
 export * from './project';
 export * from './resolve';
 export * from './samconfig';

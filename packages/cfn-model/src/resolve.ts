@@ -1,4 +1,5 @@
-import { MissingParameterError, UnresolvableError } from './errors';
+import { InvalidTemplateError, MissingParameterError, UnresolvableError } from './errors';
+import { expandForEach, usesLanguageExtensions } from './foreach';
 import {
   intrinsicName,
   isObject,
@@ -146,8 +147,13 @@ class Evaluator {
         const text = this.value(arg);
         return text === NO_VALUE ? deferred('Fn::Base64') : { 'Fn::Base64': text };
       }
-      case 'Fn::GetAZs':
-        return [...this.target.availabilityZones];
+      case 'Fn::GetAZs': {
+        // The target's zones for '' or its own region; another region's zones are not known here.
+        const region = this.value(arg);
+        return region === '' || region === this.target.region || region === NO_VALUE
+          ? [...this.target.availabilityZones]
+          : deferred('Fn::GetAZs');
+      }
       case 'Fn::Sub':
         return this.sub(arg);
       case 'Fn::GetAtt':
@@ -178,8 +184,19 @@ class Evaluator {
   }
 
   private findInMap(args: Json[]): Json {
-    const [map, top, second] = args.map((a) => this.value(a));
+    const [map, top, second] = args.slice(0, 3).map((a) => this.value(a));
     const value = this.template.Mappings?.[String(map)]?.[String(top)]?.[String(second)];
+    // AWS::LanguageExtensions' DefaultValue, used when a key is missing (intrinsic-function-reference-findinmap-enhancements).
+    const fallback = args[3];
+    if (
+      value === undefined &&
+      isObject(fallback) &&
+      'DefaultValue' in fallback &&
+      usesLanguageExtensions(this.template)
+    ) {
+      const v = this.value(fallback.DefaultValue ?? null);
+      return v === NO_VALUE ? null : v;
+    }
     if (value === undefined)
       throw new UnresolvableError(`Fn::FindInMap [${String(map)}, ${String(top)}, ${String(second)}]`, this.where);
     return value;
@@ -193,6 +210,12 @@ class Evaluator {
     const out = String(text).replace(/\$\{([^}]+)\}/g, (whole, name: string) => {
       if (name.startsWith('!')) return `\${${name.slice(1)}}`;
       const v = name in locals ? locals[name] : name.includes('.') ? deferred(name) : this.ref(name);
+      // CloudFormation refuses a list here ("Template error: variable X in Fn::Sub expression does not resolve to
+      // a string", quoted in aws-cloudformation/cfn-lint#390); the golden corpus holds both evaluators to it.
+      if (Array.isArray(v))
+        throw new InvalidTemplateError(
+          `Template error: variable ${name} in Fn::Sub expression does not resolve to a string`,
+        );
       if (v === NO_VALUE || v === undefined || isDeferred(v) || isObject(v) || Array.isArray(v)) {
         unresolved = true;
         return whole;
@@ -266,7 +289,19 @@ export function resolveTemplate(
 ): ResolvedTemplate {
   const where = options.where ?? 'template';
   const parameters = parameterValues(template, given, where);
-  const ev = new Evaluator(template, parameters, options.target ?? DEFAULT_TARGET, where);
+  const target = options.target ?? DEFAULT_TARGET;
+  if (usesLanguageExtensions(template)) {
+    // Fn::ForEach first, as the transform runs before CloudFormation evaluates the template; a collection may be a
+    // parameter or a mapping, never something known only once deployed.
+    const pre = new Evaluator(template, parameters, target, where);
+    template = expandForEach(template, (collection) => {
+      const value = pre.value(collection);
+      if (value === NO_VALUE || isDeferred(value))
+        throw new UnresolvableError('an Fn::ForEach collection (known only once deployed)', where);
+      return value;
+    });
+  }
+  const ev = new Evaluator(template, parameters, target, where);
   for (const name of Object.keys(template.Conditions ?? {})) ev.condition(name);
 
   const resources: Record<string, Resource> = {};

@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_TARGET, type JsonObject, resolveTemplate } from '@strata/cfn-model';
-import { account, accountSamconfig, props, statements } from './helpers';
+import { DEFAULT_TARGET, type JsonObject, loadAccountControls, resolveTemplate } from '@strata/cfn-model';
+import { account, accountSamconfig, props, REPO, statements } from './helpers';
 
 const resources = Object.entries(account.Resources);
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
 
-/** The prescribed CIS patterns, kept in a fixture copied verbatim from security-baseline.md. */
-const prescribed = readFileSync(join(__dirname, 'fixtures', 'cis-patterns.txt'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() && !l.startsWith('#'))
-  .map((l) => l.slice(19));
+/** The account's controls, listed once (data/account-controls.yaml): the CIS patterns and the managed Config rules. */
+const controls = loadAccountControls(REPO);
+const prescribed = controls.metricFilters.map((f) => f.pattern);
 
 /** The account layer as CloudFormation resolves it in one region of an account. */
 function copyIn(region: string, parameters: Record<string, string> = {}) {
@@ -110,7 +106,7 @@ describe('Account layer: the trail, AWS Config and the CIS alarms, once per acco
   it('has exactly the prescribed CIS metric filters, character for character, each alarming to the encrypted topic', () => {
     const filters = resolvedOfType(home, 'AWS::Logs::MetricFilter');
     const alarms = resolvedOfType(home, 'AWS::CloudWatch::Alarm');
-    expect(prescribed).toHaveLength(15);
+    expect(prescribed).toHaveLength(15); // CIS AWS Foundations v3.0 section 4 monitors 15 events (4.1-4.15)
     expect(filters.map(([, f]) => props(f).FilterPattern).sort()).toEqual([...prescribed].sort());
     expect(alarms).toHaveLength(filters.length);
     for (const [, f] of filters) {
@@ -150,6 +146,20 @@ describe('Account layer: the trail, AWS Config and the CIS alarms, once per acco
     expect(props(home.resources.ConfigDeliveryChannel).S3KmsKeyArn).toEqual({ deferred: 'AccountKey.Arn' });
     for (const [, rule] of resolvedOfType(home, 'AWS::Config::ConfigRule'))
       expect(rule.DependsOn).toBe('ConfigRecorderReady');
+  });
+
+  it('has exactly the managed Config rules data/account-controls.yaml lists, IAM ones in the global region only', () => {
+    const identifiers = (copy: typeof home) =>
+      resolvedOfType(copy, 'AWS::Config::ConfigRule')
+        .map(([, r]) => (props(r).Source as JsonObject).SourceIdentifier)
+        .sort();
+    expect(identifiers(home)).toEqual(controls.configRules.map((r) => r.source).sort());
+    expect(identifiers(elsewhere)).toEqual(
+      controls.configRules
+        .filter((r) => !r.globalOnly)
+        .map((r) => r.source)
+        .sort(),
+    );
   });
 
   it('checks IAM in the global resources region only and the rest everywhere', () => {

@@ -144,6 +144,10 @@ class Instance(Provider):
         return found(lambda: rds.describe_db_instances(DBInstanceIdentifier=name), rds.exceptions.DBInstanceNotFoundFault)
 
     def create(self, p, logical_id, props):
+        # CreateDBInstance goes to moto's RDS backend through the API, as CloudFormation calls RDS. The database server
+        # behind the instance (a real MariaDB on the instance's endpoint, TLS-only as the parameter group says, the
+        # managed secret's password) is started by moto_patches/rds.py's create_db_instance, through
+        # dataplane.py's DataPlane.start_database; deleting the instance stops it.
         name = (props.get("DBInstanceIdentifier") or p.name(63, lower=True)).lower()
         db = p.client("rds").create_db_instance(DBInstanceIdentifier=name, Tags=_tags(p, props) or [], **_instance_args(props))["DBInstance"]
         return name, _attrs(db)

@@ -1,5 +1,5 @@
 // Sums every suite's results (jest JSON reports, pytest JUnit XML, and named checks such as the typecheck)
-// into the one line CI reads: `N passed, N failed`. Usage: node tools/summarize.mjs [name=ok|fail ...]
+// into the one line CI reads: `N passed, N failed`. Usage: node tools/test-totals.mjs [name=ok|fail ...]
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

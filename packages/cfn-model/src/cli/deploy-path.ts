@@ -1,0 +1,3 @@
+import { main } from '../deploy-path';
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,3 @@
+import { main } from '../describe';
+
+process.exitCode = main(process.argv.slice(2));
