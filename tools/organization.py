@@ -55,6 +55,8 @@ def load_config(path: Path) -> dict[str, Any]:
                          "is deployed first")
     if config.get("call_as", "SELF") not in ("SELF", "DELEGATED_ADMIN"):
         raise SystemExit(f"{path}: call_as must be SELF or DELEGATED_ADMIN")
+    if config.get("s3_data_events", "write") not in ("write", "all", "none"):
+        raise SystemExit(f"{path}: s3_data_events must be write, all or none (got {config.get('s3_data_events')!r})")
     return config
 
 
@@ -156,7 +158,8 @@ def layer_parameters(config: dict[str, Any], guard_uri: str) -> dict[str, str]:
         return "true" if value else "false"
 
     return {"GlobalResourcesRegion": config["home_region"], "AlarmEmail": config["alarm_email"],
-            "CreateTrail": flag(config.get("create_trail", True)), "CreateSecurityHub": flag(config.get("create_security_hub", True)),
+            "CreateTrail": flag(config.get("create_trail", True)), "S3DataEvents": str(config.get("s3_data_events", "write")),
+            "CreateSecurityHub": flag(config.get("create_security_hub", True)),
             "CreateGuardDutyDetector": flag(config.get("create_guardduty_detector", True)), "GuardRulesUri": guard_uri,
             "GuardHookMode": config.get("guard_hook_mode", "WARN")}
 
@@ -268,7 +271,7 @@ def main() -> int:
         stack = deploy_stack(session.client("cloudformation", region_name=home), ORG_STACK, (REPO / "org" / "stackset.yaml").read_text(), {
             "OrganizationalUnitIds": ",".join(config["organizational_unit_ids"]), "Regions": ",".join(config["regions"]),
             "GlobalResourcesRegion": home, "CallAs": call_as, "AccountTemplateUrl": url, "AlarmEmail": params["AlarmEmail"],
-            "CreateTrail": params["CreateTrail"], "CreateSecurityHub": params["CreateSecurityHub"],
+            "CreateTrail": params["CreateTrail"], "S3DataEvents": params["S3DataEvents"], "CreateSecurityHub": params["CreateSecurityHub"],
             "CreateGuardDutyDetector": params["CreateGuardDutyDetector"], "GuardRulesUri": params["GuardRulesUri"],
             "GuardHookMode": params["GuardHookMode"], "MaxConcurrentPercentage": str(config.get("max_concurrent_percentage", 25)),
             "FailureTolerancePercentage": str(config.get("failure_tolerance_percentage", 0))})

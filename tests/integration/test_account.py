@@ -109,6 +109,16 @@ def test_the_account_layer_in_two_regions_sets_each_control_once_and_deletes_wit
     assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"] and trail["IncludeGlobalServiceEvents"]
     assert trail["KmsKeyId"] == outputs["AccountKeyArn"] and trail["S3BucketName"] == outputs["TrailBucketName"]
     assert home("cloudtrail").get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+    # every management event, and S3 object writes (the default S3DataEvents) of every bucket but the trail's own
+    selected = home("cloudtrail").get_event_selectors(TrailName=trail["TrailARN"])
+    assert not selected.get("EventSelectors")
+    management, data = selected["AdvancedEventSelectors"]
+    assert management["FieldSelectors"] == [{"Field": "eventCategory", "Equals": ["Management"]}]
+    assert {f["Field"]: f for f in data["FieldSelectors"]} == {
+        "eventCategory": {"Field": "eventCategory", "Equals": ["Data"]},
+        "resources.type": {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+        "readOnly": {"Field": "readOnly", "Equals": ["false"]},
+        "resources.ARN": {"Field": "resources.ARN", "NotStartsWith": [f"arn:aws:s3:::{outputs['TrailBucketName']}/"]}}
     filters = home("logs").describe_metric_filters(logGroupName=outputs["TrailLogGroupName"])["metricFilters"]
     assert sorted(f["filterPattern"] for f in filters) == sorted(CIS_PATTERNS)
     alarms = [a for a in home("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"] if a["Namespace"] == "Strata/CIS"]
@@ -164,8 +174,11 @@ def test_restore_always_puts_back_what_the_account_had_before_the_layer(cloud: D
     home = cloud.clients(GLOBAL)
     home("iam").update_account_password_policy(MinimumPasswordLength=8)
 
-    deploy(cloud, GLOBAL, "RestoreSettingsOnDelete=always")
+    deploy(cloud, GLOBAL, "RestoreSettingsOnDelete=always", "S3DataEvents=all")
     assert password_policy(home)["MinimumPasswordLength"] == 14
+    # S3DataEvents=all: object reads too (no readOnly filter), still never the trail's own bucket
+    [_, data] = home("cloudtrail").get_event_selectors(TrailName="strata-account")["AdvancedEventSelectors"]
+    assert [f["Field"] for f in data["FieldSelectors"]] == ["eventCategory", "resources.type", "resources.ARN"]
     delete(cloud, GLOBAL)
 
     assert password_policy(home)["MinimumPasswordLength"] == 8

@@ -15,6 +15,7 @@ from . import (
     acm,
     awslambda,
     capacity,
+    cloudtrail,
     config,
     core,
     ec2,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 # Order matters only within a service; each install() runs once per process, before the server starts.
 PATCHES: list[Callable[[DataPlane], None]] = [
-    core.install, acm.install, awslambda.install, config.install, ec2.install, elbv2.install, guardduty.install, logs.install, rds.install, s3.install,
+    core.install, acm.install, awslambda.install, cloudtrail.install, config.install, ec2.install, elbv2.install, guardduty.install, logs.install, rds.install, s3.install,
     organizations.install, securityhub.install, names.install, capacity.install, permissions.install,
 ]
 

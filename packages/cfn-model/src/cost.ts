@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadProject, type ResolvedProject, resolveProject } from './project';
 import { DEFAULT_TARGET, type ResolvedTemplate, resolveTemplate } from './resolve';
 import { loadSamConfig } from './samconfig';
-import { type Json, loadTemplate, type Resource } from './template';
+import { isObject, type Json, type JsonObject, loadTemplate, type Resource } from './template';
 
 /**
  * Monthly cost per environment: the resolved templates (what that environment really creates) priced from
@@ -205,6 +205,27 @@ function priceResources(
       `${trails} trail`,
       trails * flat(table, 'cloudTrailManagementCopy'),
     );
+  for (const trail of ofType('AWS::CloudTrail::Trail')) {
+    // S3 object-level (data) events, per 100,000 delivered: writes always, reads when no readOnly=false filter.
+    const fields = (selector: Json) =>
+      isObject(selector) && Array.isArray(selector.FieldSelectors) ? selector.FieldSelectors.filter(isObject) : [];
+    const has = (f: JsonObject[], field: string, value: string) =>
+      f.some((x) => x.Field === field && Array.isArray(x.Equals) && x.Equals.includes(value));
+    const selectors = Array.isArray(trail.Properties?.AdvancedEventSelectors)
+      ? trail.Properties.AdvancedEventSelectors
+      : [];
+    const s3 = selectors
+      .map(fields)
+      .find((f) => has(f, 'eventCategory', 'Data') && has(f, 'resources.type', 'AWS::S3::Object'));
+    if (!s3) continue;
+    const writesOnly = has(s3, 'readOnly', 'false');
+    const millions = (usage.s3DataWriteEventsMillions ?? 0) + (writesOnly ? 0 : (usage.s3DataReadEventsMillions ?? 0));
+    add(
+      `CloudTrail S3 data events (${writesOnly ? 'writes' : 'writes and reads'})`,
+      `${millions} M events`,
+      millions * 10 * flat(table, 'cloudTrailDataEvents100k'),
+    );
+  }
   const keys = ofType('AWS::KMS::Key').length;
   add(
     'KMS keys and requests',

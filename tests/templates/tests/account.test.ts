@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_TARGET, type JsonObject, loadAccountControls, resolveTemplate } from '@strata/cfn-model';
 import { account, accountSamconfig, props, REPO, statements } from './helpers';
 
@@ -125,6 +127,47 @@ describe('Account layer: the trail, AWS Config and the CIS alarms, once per acco
     expect(props(home.resources.AlarmTopic).KmsMasterKeyId).toEqual({ deferred: 'AccountKey.Arn' });
     expect(props(home.resources.AlarmEmailSubscription).Endpoint).toBe('security@example.com');
     expect(typesOf(elsewhere)).not.toContain('AWS::Logs::MetricFilter');
+  });
+
+  describe('when the trail records S3 object-level events (S3DataEvents)', () => {
+    const selectors = (parameters: Record<string, string> = {}) =>
+      props(copyIn('us-east-1', parameters).resources.Trail).AdvancedEventSelectors as JsonObject[];
+    const data = (parameters: Record<string, string> = {}) =>
+      selectors(parameters).find((s) => String(s.Name).startsWith('S3 object-level'))?.FieldSelectors as
+        | JsonObject[]
+        | undefined;
+
+    it('records every management event, read and write, with advanced selectors only', () => {
+      expect(props(home.resources.Trail).EventSelectors).toBeUndefined();
+      expect(selectors()[0]).toEqual({
+        Name: 'Management events',
+        FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }],
+      });
+    });
+
+    it('records object writes by default, for every bucket but the trail bucket', () => {
+      expect(data()).toEqual([
+        { Field: 'eventCategory', Equals: ['Data'] },
+        { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+        { Field: 'readOnly', Equals: ['false'] },
+        { Field: 'resources.ARN', NotStartsWith: [{ deferred: '${TrailBucket.Arn}/' }] },
+      ]);
+    });
+
+    it('records reads too with all, and no data events with none', () => {
+      expect(data({ S3DataEvents: 'all' })?.map((f) => f.Field)).toEqual([
+        'eventCategory',
+        'resources.type',
+        'resources.ARN',
+      ]);
+      expect(data({ S3DataEvents: 'none' })).toBeUndefined();
+      expect(selectors({ S3DataEvents: 'none' })).toHaveLength(1);
+    });
+
+    it('is passed by the organization StackSet to every stack instance', () => {
+      const stackset = readFileSync(join(REPO, 'org', 'stackset.yaml'), 'utf8');
+      expect(stackset).toContain('{ ParameterKey: S3DataEvents, ParameterValue: !Ref S3DataEvents }');
+    });
   });
 
   it('requires an alarm subscriber where the trail is, and nowhere else', () => {
