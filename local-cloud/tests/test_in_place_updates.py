@@ -110,6 +110,10 @@ def template(after: bool, code: dict[str, str]) -> dict[str, Any]:
         "FlowLog": {"Type": "AWS::EC2::FlowLog", "Properties": {"ResourceId": _ref("Vpc"), "ResourceType": "VPC", "TrafficType": "ALL",
                                                                 "LogGroupName": _ref("FlowLogGroup"), "DeliverLogsPermissionArn": _att("FlowLogRole", "Arn"),
                                                                 "Tags": _tags(v("one", "two"))}},
+        "S3Endpoint": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {
+            "VpcId": _ref("Vpc"), "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3", "RouteTableIds": [_ref("RouteTable")],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Sid": v("a", "b"), "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                                       "Resource": "*"}]}}},
         "LaunchTemplate": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {
             "ImageId": "ami-12c6146b", "InstanceType": v("t4g.micro", "t4g.small")}}},
         # Auto Scaling
@@ -212,6 +216,8 @@ CHECKS: dict[str, Callable[[Callable[[str], Any], dict[str, str]], Any]] = {
     "AWS::EC2::EIP": lambda c, ids: c("ec2").describe_addresses(PublicIps=[ids["Eip"]])["Addresses"][0]["Tags"],
     "AWS::EC2::NatGateway": lambda c, ids: c("ec2").describe_nat_gateways(NatGatewayIds=[ids["Nat"]])["NatGateways"][0]["Tags"],
     "AWS::EC2::FlowLog": lambda c, ids: c("ec2").describe_flow_logs(FlowLogIds=[ids["FlowLog"]])["FlowLogs"][0]["Tags"],
+    "AWS::EC2::VPCEndpoint": lambda c, ids: json.loads(c("ec2").describe_vpc_endpoints(VpcEndpointIds=[ids["S3Endpoint"]])["VpcEndpoints"][0][
+        "PolicyDocument"])["Statement"][0]["Sid"],
     "AWS::EC2::LaunchTemplate": lambda c, ids: c("ec2").describe_launch_template_versions(LaunchTemplateId=ids["LaunchTemplate"], Versions=["$Default"])[
         "LaunchTemplateVersions"][0]["LaunchTemplateData"]["InstanceType"],
     "AWS::AutoScaling::AutoScalingGroup": lambda c, ids: c("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[ids["Asg"]])[
@@ -258,7 +264,7 @@ BEFORE: dict[str, Any] = {
     "AWS::EC2::VPC": False, "AWS::EC2::Subnet": False, "AWS::EC2::InternetGateway": _tags("one"), "AWS::EC2::VPCGatewayAttachment": False,
     "AWS::EC2::RouteTable": _tags("one"), "AWS::EC2::Route": False, "AWS::EC2::NetworkAcl": _tags("one"), "AWS::EC2::NetworkAclEntry": ["10.0.0.0/8"],
     "AWS::EC2::SecurityGroup": ["10.0.0.0/8"], "AWS::EC2::SecurityGroupIngress": ["a"], "AWS::EC2::SecurityGroupEgress": ["a"],
-    "AWS::EC2::EIP": _tags("one"), "AWS::EC2::NatGateway": _tags("one"), "AWS::EC2::FlowLog": _tags("one"), "AWS::EC2::LaunchTemplate": "t4g.micro",
+    "AWS::EC2::EIP": _tags("one"), "AWS::EC2::NatGateway": _tags("one"), "AWS::EC2::FlowLog": _tags("one"), "AWS::EC2::VPCEndpoint": "a", "AWS::EC2::LaunchTemplate": "t4g.micro",
     "AWS::AutoScaling::AutoScalingGroup": 2, "AWS::AutoScaling::ScalingPolicy": 50.0, "AWS::ElasticLoadBalancingV2::LoadBalancer": "60",
     "AWS::ElasticLoadBalancingV2::TargetGroup": "/a", "AWS::ElasticLoadBalancingV2::Listener": 80, "AWS::IAM::Role": "a",
     "AWS::IAM::RolePolicy": "s3:GetObject", "AWS::IAM::InstanceProfile": False, "AWS::KMS::Key": "a", "AWS::KMS::Alias": False,
@@ -273,7 +279,7 @@ AFTER: dict[str, Any] = {
     "AWS::EC2::InternetGateway": _tags("two"), "AWS::EC2::RouteTable": _tags("two"), "AWS::EC2::NetworkAcl": _tags("two"),
     "AWS::EC2::NetworkAclEntry": ["10.1.0.0/16"], "AWS::EC2::SecurityGroup": ["10.2.0.0/16"], "AWS::EC2::SecurityGroupIngress": ["b"],
     "AWS::EC2::SecurityGroupEgress": ["b"], "AWS::EC2::EIP": _tags("two"), "AWS::EC2::NatGateway": _tags("two"), "AWS::EC2::FlowLog": _tags("two"),
-    "AWS::EC2::LaunchTemplate": "t4g.small", "AWS::AutoScaling::AutoScalingGroup": 3, "AWS::AutoScaling::ScalingPolicy": 60.0,
+    "AWS::EC2::VPCEndpoint": "b", "AWS::EC2::LaunchTemplate": "t4g.small", "AWS::AutoScaling::AutoScalingGroup": 3, "AWS::AutoScaling::ScalingPolicy": 60.0,
     "AWS::ElasticLoadBalancingV2::LoadBalancer": "120", "AWS::ElasticLoadBalancingV2::TargetGroup": "/b", "AWS::ElasticLoadBalancingV2::Listener": 8080,
     "AWS::IAM::Role": "b", "AWS::IAM::RolePolicy": "s3:PutObject", "AWS::KMS::Key": "b", "AWS::Logs::LogGroup": 14, "AWS::Logs::MetricFilter": "FATAL",
     "AWS::CloudWatch::Alarm": 2.0, "AWS::SNS::Topic": "b", "AWS::SNS::Subscription": "true", "AWS::SNS::TopicPolicy": "b",

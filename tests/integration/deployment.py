@@ -8,6 +8,7 @@ credentials in the standard AWS variables, they read a stack already deployed to
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -130,3 +131,45 @@ class Deployment:
 
     def stop(self) -> None:
         self.cloud.stop()
+
+
+INTERFACE_ENDPOINT_SERVICES = {"ssm", "ssmmessages", "ec2messages", "logs", "secretsmanager", "rds", "acm"}
+
+
+def check_vpc_endpoints(baseline: Baseline) -> None:
+    """The egress layer's VPC endpoints as EC2 reports them: the S3 gateway endpoint on the app and data route
+    tables with its policy (this account's buckets, the AL2023 repositories, CloudFormation's response buckets),
+    and the interface endpoints where EnvironmentConfig.InterfaceEndpoints is on (private DNS, the app subnets, the
+    endpoint group admitting 443 from the app and verifier groups only)."""
+    ec2 = baseline.client("ec2")
+    region = ec2.meta.region_name
+    account = baseline.client("sts").get_caller_identity()["Account"]
+    vpc = baseline.outputs["VpcId"]
+    found = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["VpcEndpoints"]
+    [gateway] = [e for e in found if e["VpcEndpointType"] == "Gateway"]
+    assert gateway["ServiceName"] == f"com.amazonaws.{region}.s3"
+    subnets = [s for s in baseline.outputs["AppSubnetIds"].split(",") + baseline.outputs["DataSubnetIds"].split(",") if s]
+    tables = {t["RouteTableId"] for t in ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": subnets}])["RouteTables"]}
+    assert set(gateway["RouteTableIds"]) == tables
+    statements = {st["Sid"]: st for st in json.loads(gateway["PolicyDocument"])["Statement"]}
+    assert set(statements) == {"ThisAccountsBuckets", "AmazonLinuxRepositories", "CloudFormationResponses"}
+    assert statements["ThisAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}
+    assert statements["AmazonLinuxRepositories"]["Resource"] == f"arn:aws:s3:::al2023-repos-{region}-de612dc2/*"
+    assert f"arn:aws:s3:::cloudformation-custom-resource-response-{region.replace('-', '')}/*" in statements["CloudFormationResponses"]["Resource"]
+
+    interfaces = [e for e in found if e["VpcEndpointType"] == "Interface"]
+    if baseline.config["InterfaceEndpoints"] != "true":
+        assert interfaces == []
+        return
+    assert {e["ServiceName"].removeprefix(f"com.amazonaws.{region}.") for e in interfaces} == INTERFACE_ENDPOINT_SERVICES
+    app_subnets = set(baseline.outputs["AppSubnetIds"].split(","))
+    groups = {g["GroupId"] for e in interfaces for g in e["Groups"]}
+    assert len(groups) == 1
+    for e in interfaces:
+        assert e["PrivateDnsEnabled"] is True and set(e["SubnetIds"]) == app_subnets, e["ServiceName"]
+    [group] = ec2.describe_security_groups(GroupIds=list(groups))["SecurityGroups"]
+    sources = {(p["FromPort"], pair["GroupId"]) for p in group["IpPermissions"] for pair in p.get("UserIdGroupPairs", [])}
+    verifier = baseline.resources("Verifier", "AWS::EC2::SecurityGroup")["VerifierSecurityGroup"]
+    app = baseline.resources("Network", "AWS::EC2::SecurityGroup")["AppSecurityGroup"]
+    assert sources == {(443, app), (443, verifier)}
+    assert all(not p.get("IpRanges") for p in group["IpPermissions"])

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from deployment import CIS_PATTERNS, Baseline
+from deployment import CIS_PATTERNS, Baseline, check_vpc_endpoints
 
 
 def ids(value: str) -> list[str]:
@@ -59,6 +59,10 @@ def test_nat_gateways_match_the_environment(baseline: Baseline):
         Filters=[{"Name": "vpc-id", "Values": [baseline.outputs["VpcId"]]}])["NatGateways"] if n["State"] != "deleted"]
     expected = 1 if baseline.config["NatGatewayMode"] == "single" else int(baseline.config["AzCount"])
     assert len(nats) == expected
+
+
+def test_s3_goes_through_the_gateway_endpoint_and_the_interface_endpoints_match_the_environment(baseline: Baseline):
+    check_vpc_endpoints(baseline)
 
 
 def _group(ec2, group_id: str) -> dict:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from deployment import REPO, SAMCONFIG, Baseline, Deployment, overrides
+from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_vpc_endpoints, overrides
 from strata_testing import wait_stack as wait
 
 
@@ -139,6 +139,10 @@ def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Depl
     [lb] = prod.client("elbv2").describe_load_balancers()["LoadBalancers"]
     attrs = prod.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
     assert {"Key": "deletion_protection.enabled", "Value": "true"} in attrs
+
+
+def test_prod_reaches_s3_and_the_aws_apis_through_its_vpc_endpoints(prod: Deployment):
+    check_vpc_endpoints(Baseline.read(prod.client, "strata-prod"))
 
 
 def test_prods_application_url_opens_locally_over_https_and_http_redirects(prod: Deployment):

@@ -1,4 +1,5 @@
-"""Network and capacity rules the services enforce that moto 5.2.5 does not (EC2 subnets, ALB zones, Auto Scaling sizes)."""
+"""Network and capacity rules the services enforce that moto 5.2.5 does not (EC2 subnets, VPC endpoints' private DNS,
+ALB zones, Auto Scaling sizes)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ SUBNET_SIZE = rule(
     "ec2-subnet-size", "service", ("AWS::EC2::Subnet",),
     "an IPv4 subnet CIDR block smaller than /28 or larger than /16 (moto accepts /29 and fails with HTTP 500 on /30)",
     "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html (\"between a /16 netmask and a /28 netmask\")")
+ENDPOINT_PRIVATE_DNS = rule(
+    "ec2-endpoint-private-dns", "service", ("AWS::EC2::VPCEndpoint",),
+    "an interface endpoint with private DNS in a VPC whose enableDnsSupport or enableDnsHostnames is off",
+    "https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html (\"To use private DNS, you must "
+    "enable DNS hostnames and DNS resolution for your VPC\"); EC2 answers \"Enabling private DNS requires both "
+    "enableDnsSupport and enableDnsHostnames VPC attributes set to true for <vpc>\" (InvalidParameter)")
 ALB_ZONES = rule(
     "elbv2-alb-two-zones", "service", ("AWS::ElasticLoadBalancingV2::LoadBalancer",),
     "an Application Load Balancer whose subnets are in fewer than two Availability Zones",
@@ -44,6 +51,17 @@ def _subnet(backend: Any, args: dict[str, Any]) -> None:
         raise InvalidCIDRBlockParameterError(cidr) from None
     if not 16 <= net.prefixlen <= 28:
         raise InvalidSubnetRangeError(cidr)  # "The CIDR '10.0.0.0/29' is invalid."
+
+
+def _endpoint(backend: Any, args: dict[str, Any]) -> None:
+    from moto.ec2.exceptions import EC2ClientError
+
+    if str(args.get("endpoint_type") or "").lower() != "interface" or not args.get("private_dns_enabled"):
+        return
+    vpc = backend.get_vpc(args["vpc_id"])
+    if not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
+        raise EC2ClientError("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames "
+                             f"VPC attributes set to true for {vpc.id}")
 
 
 def _load_balancer(backend: Any, args: dict[str, Any]) -> None:
@@ -81,6 +99,7 @@ def install(plane: DataPlane) -> None:
     from moto.elbv2.models import ELBv2Backend
 
     guard(EC2Backend, "create_subnet", _subnet)
+    guard(EC2Backend, "create_vpc_endpoint", _endpoint)
     guard(ELBv2Backend, "create_load_balancer", _load_balancer)
     guard(AutoScalingBackend, "create_auto_scaling_group", _sizes)
     guard(AutoScalingBackend, "update_auto_scaling_group", _sizes)

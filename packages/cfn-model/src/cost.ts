@@ -115,6 +115,27 @@ function priceResources(
     add('NAT gateways', `${nats} x ${h} h`, nats * h * flat(table, 'natGatewayHour'));
     add('NAT data processed', `${usage.natGb ?? 0} GB`, (usage.natGb ?? 0) * flat(table, 'natGatewayGb'));
   }
+  // Interface endpoints: per endpoint per zone-hour (one network interface in each app subnet), and per GB
+  // processed; the S3 gateway endpoint is free (aws.amazon.com/privatelink/pricing, data/prices.json).
+  const interfaces = ofType('AWS::EC2::VPCEndpoint').filter((r) => r.Properties?.VpcEndpointType === 'Interface');
+  if (interfaces.length) {
+    const appSubnets = entries.filter(([id, r]) => r.Type === 'AWS::EC2::Subnet' && /^App/.test(id)).length;
+    const zoneHours = interfaces.reduce((n, r) => {
+      const subnets = r.Properties?.SubnetIds;
+      const known = Array.isArray(subnets) && subnets.every((x) => typeof x === 'string' && !x.startsWith('<'));
+      return n + (known ? subnets.length : appSubnets);
+    }, 0);
+    add(
+      `VPC interface endpoints (${interfaces.length})`,
+      `${zoneHours} zone x ${h} h`,
+      zoneHours * h * flat(table, 'vpcEndpointZoneHour'),
+    );
+    add(
+      'VPC endpoint data processed',
+      `${usage.endpointGb ?? 0} GB`,
+      (usage.endpointGb ?? 0) * flat(table, 'vpcEndpointGb'),
+    );
+  }
   const eips = ofType('AWS::EC2::EIP').length;
   if (eips) add('public IPv4 addresses (NAT EIPs)', `${eips} x ${h} h`, eips * h * flat(table, 'publicIpv4Hour'));
   const albs = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer').length;

@@ -24,6 +24,7 @@ const SHOWN: [string, string][] = [
   ['AWS::EC2::FlowLog', 'flow log'],
   ['AWS::EC2::SecurityGroup', 'security group'],
   ['AWS::EC2::NatGateway', 'NAT gateway'],
+  ['AWS::EC2::VPCEndpoint', 'VPC endpoint'],
   ['AWS::WAFv2::WebACL', 'WAF web ACL'],
   ['AWS::ElasticLoadBalancingV2::LoadBalancer', 'ALB'],
   ['AWS::AutoScaling::AutoScalingGroup', 'Auto Scaling group'],
@@ -98,6 +99,7 @@ export function diagramModel(resolved: ResolvedProject, account?: ResolvedTempla
   add(app, node('AWS::RDS::DBInstance'), 'MySQL 3306, TLS required');
   add(app, node('AWS::EC2::NatGateway'), 'egress');
   add(node('AWS::EC2::NatGateway'), 'internet', 'updates, AWS APIs');
+  add(app, node('AWS::EC2::VPCEndpoint'), 'S3 and AWS APIs, private');
   const dependencies: [string, string][] = [];
   for (const [layerId, deps] of Object.entries(resolved.layerDependencies)) {
     for (const dep of deps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..errors import ResourceFailure
@@ -367,6 +368,60 @@ class NatGateway(_Simple):
 
     def delete(self, p, physical, props, attrs):
         p.client("ec2").delete_nat_gateway(NatGatewayId=physical)
+
+
+@register
+class VpcEndpoint(Provider):
+    """Gateway endpoints (routes to the service's prefix list in their route tables) and interface endpoints (a
+    network interface per subnet, private DNS); CreateVpcEndpoint and ModifyVpcEndpoint as CloudFormation calls them."""
+
+    type = "AWS::EC2::VPCEndpoint"
+    in_place = frozenset({"PolicyDocument", "RouteTableIds", "SubnetIds", "SecurityGroupIds", "PrivateDnsEnabled", "Tags"})
+
+    @staticmethod
+    def _policy(props):
+        policy = props.get("PolicyDocument")
+        return policy if policy is None or isinstance(policy, str) else json.dumps(policy)
+
+    def create(self, p, logical_id, props):
+        ec2 = p.client("ec2")
+        kind = props.get("VpcEndpointType") or "Gateway"
+        endpoint = ec2.create_vpc_endpoint(**compact({
+            "VpcId": props["VpcId"], "ServiceName": props["ServiceName"], "VpcEndpointType": kind, "PolicyDocument": self._policy(props),
+            "RouteTableIds": props.get("RouteTableIds"), "SubnetIds": props.get("SubnetIds"), "SecurityGroupIds": props.get("SecurityGroupIds"),
+            "PrivateDnsEnabled": as_bool(props["PrivateDnsEnabled"]) if "PrivateDnsEnabled" in props else None,
+            "TagSpecifications": _spec("vpc-endpoint", p, props.get("Tags"))}))["VpcEndpoint"]
+        return endpoint["VpcEndpointId"], self._attrs(endpoint)
+
+    @staticmethod
+    def _attrs(endpoint):
+        return {"Id": endpoint["VpcEndpointId"], "CreationTimestamp": str(endpoint.get("CreationTimestamp", "")),
+                "NetworkInterfaceIds": endpoint.get("NetworkInterfaceIds", []),
+                "DnsEntries": [f"{e.get('HostedZoneId', '')}:{e.get('DnsName', '')}" for e in endpoint.get("DnsEntries", [])]}
+
+    def update(self, p, physical, old, new, attrs):
+        diff = changed(old, new)
+
+        def moved(key):
+            before, after = set(old.get(key) or []), set(new.get(key) or [])
+            return sorted(after - before), sorted(before - after)
+
+        add_rt, remove_rt = moved("RouteTableIds")
+        add_sn, remove_sn = moved("SubnetIds")
+        add_sg, remove_sg = moved("SecurityGroupIds")
+        args = compact({"VpcEndpointId": physical, "AddRouteTableIds": add_rt or None, "RemoveRouteTableIds": remove_rt or None,
+                        "AddSubnetIds": add_sn or None, "RemoveSubnetIds": remove_sn or None,
+                        "AddSecurityGroupIds": add_sg or None, "RemoveSecurityGroupIds": remove_sg or None,
+                        "PolicyDocument": self._policy(new) if "PolicyDocument" in diff else None,
+                        "PrivateDnsEnabled": as_bool(new.get("PrivateDnsEnabled", False)) if "PrivateDnsEnabled" in diff else None})
+        if len(args) > 1:
+            p.client("ec2").modify_vpc_endpoint(**args)
+        if "Tags" in diff:
+            _retag(p, physical, old, new)
+        return physical, attrs
+
+    def delete(self, p, physical, props, attrs):
+        p.client("ec2").delete_vpc_endpoints(VpcEndpointIds=[physical])
 
 
 @register
