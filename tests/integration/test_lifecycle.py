@@ -107,6 +107,9 @@ def test_sam_delete_leaves_nothing_behind_even_with_logs_in_every_bucket(dev: De
     assert all(s["recording"] for s in c("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
 
 
+BACKUP_REGION = "eu-central-1"
+
+
 @pytest.fixture(scope="module")
 def prod(sam_build, account_build) -> Iterator[Deployment]:
     deployment = Deployment("lifecycle-prod")
@@ -119,8 +122,12 @@ def prod(sam_build, account_build) -> Iterator[Deployment]:
         # (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
         deployment.client("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
         deployment.deploy_account(region, "strata-prod-artifacts")
+        # The backups' second Region and its key (in an account, the account layer's AccountKeyArn there).
+        backup_key = deployment.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
         deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
-                       "--parameter-overrides", overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"))
+                       "--parameter-overrides", overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com",
+                                                          DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key))
+        deployment.backup_key = backup_key  # type: ignore[attr-defined]
         yield deployment
     finally:
         deployment.stop()
@@ -139,6 +146,25 @@ def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Depl
     [lb] = prod.client("elbv2").describe_load_balancers()["LoadBalancers"]
     attrs = prod.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
     assert {"Key": "deletion_protection.enabled", "Value": "true"} in attrs
+
+
+def test_prods_automated_backups_are_replicated_to_the_second_region_under_its_key(prod: Deployment):
+    db = Baseline.read(prod.client, "strata-prod").resources("Database", "AWS::RDS::DBInstance")["DbInstance"]
+    [backup] = prod.clients(BACKUP_REGION)("rds").describe_db_instance_automated_backups(DBInstanceIdentifier=db)["DBInstanceAutomatedBackups"]
+    assert backup["Region"] == "eu-west-1" and backup["Status"] == "replicating"
+    assert backup["KmsKeyId"] == prod.backup_key  # type: ignore[attr-defined]
+    assert backup["BackupRetentionPeriod"] == 35  # prod's own retention (EnvironmentConfig.DbBackupRetentionDays)
+
+
+def test_prod_without_a_backup_region_is_refused_before_anything_is_created(prod: Deployment):
+    out = prod.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
+                   "--stack-name", "strata-prod-norepl", "--parameter-overrides",
+                   overrides("prod", "EnvironmentSuffix=prodnr", CertificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/"
+                             "00000000-0000-0000-0000-000000000000", AlarmEmail="oncall@example.com"), check=False)
+    assert out.returncode != 0
+    assert "DbBackupReplicationRegion is empty but prod keeps its database backups in a second Region" in out.stdout + out.stderr
+    with pytest.raises(prod.client("cloudformation").exceptions.ClientError):
+        prod.client("cloudformation").describe_stacks(StackName="strata-prod-norepl")
 
 
 def test_prod_reaches_s3_and_the_aws_apis_through_its_vpc_endpoints(prod: Deployment):
@@ -227,10 +253,12 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build, account_
         certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
         c("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
         deployment.deploy_account(region, "strata-prod-artifacts")
+        backup_key = deployment.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
         before = inventory(c)
         result = deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
                                 "strata-prod-artifacts", "--parameter-overrides",
-                                overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com"), check=False)
+                                overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com",
+                                          DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key), check=False)
         assert result.returncode != 0
         cf = c("cloudformation")
         root = cf.describe_stacks(StackName="strata-prod")["Stacks"][0]

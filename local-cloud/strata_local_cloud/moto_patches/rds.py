@@ -392,6 +392,93 @@ def _source_identifier(add: bool) -> Any:
     return handle
 
 
+BACKUP_REPLICATION = rule(
+    "rds-backup-replication", "service", ("AWS::RDS::DBInstance",),
+    "cross-Region automated backup replication with a KMS key that does not exist (or is not enabled) in the destination "
+    "Region, into the source's own Region, or from an instance without automated backups",
+    "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html "
+    "(KmsKeyId: \"the Amazon Resource Name (ARN) for the KMS encryption key in the destination AWS Region\"; "
+    "KMSKeyNotAccessibleFault, DBInstanceNotFound, InvalidDBInstanceState; the messages are the local cloud's)")
+
+
+def _replicated(backend: Any) -> dict[str, dict[str, Any]]:
+    """The automated backups replicated into this Region, by source instance ARN (moto 5.2.5 has no such state)."""
+    found: dict[str, dict[str, Any]] | None = getattr(backend, "strata_replicated_backups", None)
+    if found is None:
+        found = {}
+        backend.strata_replicated_backups = found
+    return found
+
+
+def _start_backup_replication(self: RDSResponse) -> Any:
+    """StartDBInstanceAutomatedBackupsReplication, which moto 5.2.5 does not implement: called in the destination
+    Region with the source instance's ARN; RDS then keeps the source's automated backups there, encrypted with a key
+    of the destination Region (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html)."""
+    from moto.core.responses import ActionResult
+    from moto.kms.models import kms_backends
+    from moto.rds.models import rds_backends
+
+    params = self.params
+    arn = str(params.get("SourceDBInstanceArn", ""))
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "rds" or parts[5] != "db":
+        raise RDSClientError("InvalidParameterValue", f"SourceDBInstanceArn {arn!r} is not a DB instance ARN")
+    region, account, name = parts[3], parts[4], parts[6]
+    if region == self.region:
+        raise RDSClientError("InvalidParameterCombination",
+                             f"The source DB instance {name} is in {region}, the Region this request was sent to: backups are "
+                             "replicated to another Region (send the request to the destination Region)")
+    source = rds_backends[account][region].databases.get(name)
+    if source is None:
+        raise RDSClientError("DBInstanceNotFound", f"DBInstance {name} not found.")
+    if int(source.backup_retention_period or 0) == 0:
+        raise RDSClientError("InvalidDBInstanceState",
+                             f"DB instance {name} has automated backups disabled (BackupRetentionPeriod 0): there is nothing to replicate")
+    key_id = str(params.get("KmsKeyId", ""))
+    keys = kms_backends[account][self.region].keys
+    key = keys.get(key_id.rsplit("/", 1)[-1]) if key_id.startswith((f"arn:aws:kms:{self.region}:{account}:key/", )) or "/" not in key_id else None
+    if source.storage_encrypted and (key is None or key.key_state != "Enabled"):
+        raise RDSClientError("KMSKeyNotAccessibleFault",
+                             f"The KMS key {key_id or '(none given)'} does not exist, is not enabled or cannot be used in {self.region}: "
+                             f"replicating the backups of an encrypted instance needs a key of the destination Region")
+    retention = int(params.get("BackupRetentionPeriod") or 7)
+    backup = {
+        "DBInstanceArn": arn, "DbiResourceId": getattr(source, "dbi_resource_id", name), "Region": region,
+        "DBInstanceIdentifier": name, "Status": "replicating", "Engine": source.engine, "EngineVersion": source.engine_version,
+        "Encrypted": bool(source.storage_encrypted), "KmsKeyId": key.arn if key else None, "BackupRetentionPeriod": retention,
+        "DBInstanceAutomatedBackupsArn": f"arn:aws:rds:{self.region}:{account}:auto-backup:ab-{name}",
+    }
+    _replicated(self.backend)[arn] = {k: v for k, v in backup.items() if v is not None}
+    return ActionResult({"DBInstanceAutomatedBackup": _replicated(self.backend)[arn]})
+
+
+def _stop_backup_replication(self: RDSResponse) -> Any:
+    """StopDBInstanceAutomatedBackupsReplication (in the destination Region), which moto 5.2.5 does not implement."""
+    from moto.core.responses import ActionResult
+
+    arn = str(self.params.get("SourceDBInstanceArn", ""))
+    backup = _replicated(self.backend).pop(arn, None)
+    if backup is None:
+        raise RDSClientError("DBInstanceAutomatedBackupNotFound", f"No replicated automated backups of {arn} in {self.region}.")
+    return ActionResult({"DBInstanceAutomatedBackup": {**backup, "Status": "stopped"}})
+
+
+def _describe_automated_backups(original: Any) -> Any:
+    """DescribeDBInstanceAutomatedBackups: moto 5.2.5's (this Region's own instances) plus the backups replicated
+    into this Region, which it does not model."""
+
+    def describe(self: RDSResponse) -> Any:
+        from moto.core.responses import ActionResult
+
+        own = list(self.backend.describe_db_instance_automated_backups(**self.params))
+        name = self.params.get("DBInstanceIdentifier")
+        replicated = [b for b in _replicated(self.backend).values() if name in (None, b["DBInstanceIdentifier"])]
+        return ActionResult({"DBInstanceAutomatedBackups": own + replicated})
+
+    describe.__wrapped__ = original  # type: ignore[attr-defined]
+    return describe
+
+
 def install(plane: DataPlane) -> None:
     """The catalogue, RDS-managed master secrets as RDS writes them, MySQL instances backed by MariaDB, then the
     engine-version rules around all of it (so a refused create never starts a server)."""
@@ -401,6 +488,9 @@ def install(plane: DataPlane) -> None:
     RDSResponse.describe_db_engine_versions = _describe_db_engine_versions  # type: ignore[attr-defined]
     RDSResponse.describe_orderable_db_instance_options = _describe_orderable_db_instance_options  # type: ignore[method-assign]
     RDSResponse.modify_event_subscription = _modify_event_subscription  # type: ignore[attr-defined]
+    RDSResponse.start_db_instance_automated_backups_replication = _start_backup_replication  # type: ignore[attr-defined]
+    RDSResponse.stop_db_instance_automated_backups_replication = _stop_backup_replication  # type: ignore[attr-defined]
+    RDSResponse.describe_db_instance_automated_backups = _describe_automated_backups(RDSResponse.describe_db_instance_automated_backups)  # type: ignore[method-assign]
     RDSResponse.add_source_identifier_to_subscription = _source_identifier(add=True)  # type: ignore[attr-defined]
     RDSResponse.remove_source_identifier_from_subscription = _source_identifier(add=False)  # type: ignore[attr-defined]
     RDSBackend.modify_db_subnet_group = _modify_db_subnet_group(RDSBackend.modify_db_subnet_group)  # type: ignore[method-assign]

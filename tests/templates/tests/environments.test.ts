@@ -1,5 +1,13 @@
-import { resolveTemplate, resourceDependencies, type Template } from '@strata/cfn-model';
-import { DATABASE_LAYER_PARAMETERS, environment, layer, project, samconfig } from './helpers';
+import { DEFAULT_TARGET, resolveTemplate, resourceDependencies, type Template } from '@strata/cfn-model';
+import {
+  DATABASE_LAYER_PARAMETERS,
+  environment,
+  layer,
+  project,
+  resourcesOf,
+  samconfig,
+  TEST_BACKUP_KEY,
+} from './helpers';
 
 describe('Root: layers and their order', () => {
   it('composes the ten layers as nested stacks', () => {
@@ -133,6 +141,52 @@ describe('Root: rules', () => {
 
   it.each(['staging', 'prod'] as const)('lets %s deploy with a certificate and an alarm subscriber', (env) => {
     expect(environment(env).root.ruleViolations).toEqual([]);
+  });
+
+  it('stops prod without a second Region for its backups, naming DbBackupReplicationRegion and the fix', () => {
+    const resolved = environment('prod', { DbBackupReplicationRegion: '', DbBackupReplicationKmsKeyArn: '' });
+    expect(resolved.root.ruleViolations).toEqual([
+      {
+        rule: 'BackupReplicationRequiredInProd',
+        description: expect.stringMatching(/^DbBackupReplicationRegion is empty .*DbBackupReplicationKmsKeyArn=/),
+      },
+    ]);
+    expect(environment('staging').root.ruleViolations).toEqual([]);
+  });
+
+  it("replicates prod's automated backups to the second Region under its key, for as long as prod keeps them", () => {
+    const db = resourcesOf(environment('prod'), 'database').DbInstance;
+    expect(db?.Properties).toEqual(
+      expect.objectContaining({
+        AutomaticBackupReplicationRegion: 'eu-central-1',
+        AutomaticBackupReplicationKmsKeyId: TEST_BACKUP_KEY,
+        AutomaticBackupReplicationRetentionPeriod: 35,
+      }),
+    );
+    const dev = resourcesOf(environment('dev'), 'database').DbInstance?.Properties ?? {};
+    expect(Object.keys(dev).filter((k) => k.startsWith('AutomaticBackupReplication'))).toEqual([]);
+  });
+
+  it('refuses, in the database layer deployed alone, a backup Region without its key, its own Region, or a key without a Region', () => {
+    const database: Template = layer('database');
+    const given = {
+      ...DATABASE_LAYER_PARAMETERS,
+      ExtendedSupport: 'true',
+      EngineVersion: '8.4.3',
+      ParameterGroupFamily: 'mysql8.4',
+    };
+    const rules = (extra: Record<string, string>) =>
+      resolveTemplate(
+        database,
+        { ...given, ...extra },
+        { target: { ...DEFAULT_TARGET, region: 'eu-west-1' } },
+      ).ruleViolations.map((v) => v.rule);
+    expect(rules({ BackupReplicationRegion: 'eu-central-1' })).toEqual(['BackupReplicationKeyWithRegion']);
+    expect(rules({ BackupReplicationRegion: 'eu-west-1', BackupReplicationKmsKeyArn: TEST_BACKUP_KEY })).toEqual([
+      'BackupReplicationKeyWithRegion',
+    ]);
+    expect(rules({ BackupReplicationKmsKeyArn: TEST_BACKUP_KEY })).toEqual(['BackupReplicationRegionWithKey']);
+    expect(rules({ BackupReplicationRegion: 'eu-central-1', BackupReplicationKmsKeyArn: TEST_BACKUP_KEY })).toEqual([]);
   });
 
   it('keeps the alarm subscriber optional in dev', () => {

@@ -34,6 +34,7 @@ export function layer(name: string): Template {
   return found.template;
 }
 
+export const TEST_BACKUP_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 export const TEST_CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
 /** The project resolved for a config-env of samconfig.toml (staging and prod with a test certificate). */
@@ -42,6 +43,12 @@ export function environment(env: 'dev' | 'staging' | 'prod', extra: Record<strin
   if (!config) throw new Error(`samconfig.toml has no ${env}`);
   const certificate: Record<string, string> =
     env === 'dev' ? {} : { CertificateArn: TEST_CERTIFICATE, AlarmEmail: 'oncall@example.com' };
+  // Prod keeps its backups in a second Region too (the BackupReplicationRequiredInProd rule).
+  if (env === 'prod')
+    Object.assign(certificate, {
+      DbBackupReplicationRegion: 'eu-central-1',
+      DbBackupReplicationKmsKeyArn: TEST_BACKUP_KEY,
+    });
   return resolveProject(
     project,
     { ...config.parameterOverrides, ...certificate, ...extra },

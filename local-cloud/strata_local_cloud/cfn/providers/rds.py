@@ -101,13 +101,16 @@ _INSTANCE: dict[str, tuple[str, Callable[[Any], Any]]] = {
 _CREATE_SKIP = {"AllowMajorVersionUpgrade"}
 # Applied by CloudFormation at delete time, not sent on create.
 _DELETE_ONLY = {"DeleteAutomatedBackups"}
+# Cross-Region automated backups: not CreateDBInstance parameters; CloudFormation starts (and stops) the replication
+# with StartDBInstanceAutomatedBackupsReplication in the destination Region once the instance exists.
+_REPLICATION = ("AutomaticBackupReplicationRegion", "AutomaticBackupReplicationKmsKeyId", "AutomaticBackupReplicationRetentionPeriod")
 _MODIFY_SKIP = {"Engine", "DBName", "MasterUsername", "StorageEncrypted", "KmsKeyId", "DBSubnetGroupName", "AvailabilityZone"}
 
 
 def _instance_args(props: dict[str, Any], modify: bool = False) -> dict[str, Any]:
     args: dict[str, Any] = {}
     for key, value in props.items():
-        if key in _DELETE_ONLY or key in ("Tags", "DBInstanceIdentifier", "MasterUserSecret") or (modify and key in _MODIFY_SKIP):
+        if key in _DELETE_ONLY or key in _REPLICATION or key in ("Tags", "DBInstanceIdentifier", "MasterUserSecret") or (modify and key in _MODIFY_SKIP):
             continue
         if not modify and key in _CREATE_SKIP:
             continue
@@ -131,11 +134,31 @@ def _attrs(db: dict[str, Any]) -> dict[str, Any]:
             "DbiResourceId": db.get("DbiResourceId", ""), "MasterUserSecret.SecretArn": (db.get("MasterUserSecret") or {}).get("SecretArn", "")}
 
 
+def _replicate(p, arn, old, new):
+    """Starts, moves or stops the replication of the instance's automated backups to another Region, in that Region
+    (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html). Stopping keeps the backups
+    already replicated until their retention ends, as RDS does; deleting the instance leaves them too (retained data)."""
+    from ..context import client_for
+
+    def rds_in(region):
+        return client_for("rds", region, p.services.endpoint(), p.account)
+
+    before, after = old.get("AutomaticBackupReplicationRegion"), new.get("AutomaticBackupReplicationRegion")
+    if before and (before != after or not after):
+        rds_in(before).stop_db_instance_automated_backups_replication(SourceDBInstanceArn=arn)
+    if after:
+        if before == after:  # the key or the retention changed: replication is restarted with them
+            rds_in(after).stop_db_instance_automated_backups_replication(SourceDBInstanceArn=arn)
+        rds_in(after).start_db_instance_automated_backups_replication(**compact({
+            "SourceDBInstanceArn": arn, "KmsKeyId": new.get("AutomaticBackupReplicationKmsKeyId"),
+            "BackupRetentionPeriod": int(new["AutomaticBackupReplicationRetentionPeriod"]) if "AutomaticBackupReplicationRetentionPeriod" in new else None}))
+
+
 @register
 class Instance(Provider):
     type = "AWS::RDS::DBInstance"
     # ModifyDBInstance takes every property _INSTANCE maps (the rest are create-only, or refused there by name).
-    in_place = frozenset(set(_INSTANCE) | {"Tags", "AllowMajorVersionUpgrade", "DeleteAutomatedBackups", "ApplyImmediately"})
+    in_place = frozenset(set(_INSTANCE) | set(_REPLICATION) | {"Tags", "AllowMajorVersionUpgrade", "DeleteAutomatedBackups", "ApplyImmediately"})
 
     name_property = "DBInstanceIdentifier"
 
@@ -150,6 +173,8 @@ class Instance(Provider):
         # dataplane.py's DataPlane.start_database; deleting the instance stops it.
         name = (props.get("DBInstanceIdentifier") or p.name(63, lower=True)).lower()
         db = p.client("rds").create_db_instance(DBInstanceIdentifier=name, Tags=_tags(p, props) or [], **_instance_args(props))["DBInstance"]
+        p.created(name, _attrs(db))
+        _replicate(p, db["DBInstanceArn"], {}, props)
         return name, _attrs(db)
 
     def update(self, p, physical, old, new, attrs):
@@ -164,6 +189,8 @@ class Instance(Provider):
             db = rds.describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"][0]
         if "Tags" in diff:
             rds.add_tags_to_resource(ResourceName=attrs["DBInstanceArn"], Tags=p.tags(new.get("Tags")))
+        if diff & set(_REPLICATION):
+            _replicate(p, attrs["DBInstanceArn"], old, new)
         return physical, _attrs(db)
 
     def delete(self, p, physical, props, attrs):
