@@ -152,7 +152,8 @@ def check_vpc_endpoints(baseline: Baseline) -> None:
     tables = {t["RouteTableId"] for t in ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": subnets}])["RouteTables"]}
     assert set(gateway["RouteTableIds"]) == tables
     statements = {st["Sid"]: st for st in json.loads(gateway["PolicyDocument"])["Statement"]}
-    assert set(statements) == {"ThisAccountsBuckets", "AmazonLinuxRepositories", "CloudFormationResponses"}
+    assert set(statements) == {"ThisAccountsBuckets", "AmazonLinuxRepositories", "SsmAgentBuckets", "CloudFormationResponses"}
+    assert f"arn:aws:s3:::{region}-birdwatcher-prod/*" in statements["SsmAgentBuckets"]["Resource"]
     assert statements["ThisAccountsBuckets"]["Condition"] == {"StringEquals": {"aws:ResourceAccount": account}}
     assert statements["AmazonLinuxRepositories"]["Resource"] == f"arn:aws:s3:::al2023-repos-{region}-de612dc2/*"
     assert f"arn:aws:s3:::cloudformation-custom-resource-response-{region.replace('-', '')}/*" in statements["CloudFormationResponses"]["Resource"]
