@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { describeMachine, machine, median, writeResults } from './lib.mjs';
+import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -129,6 +129,7 @@ rmSync(tmp, { recursive: true, force: true });
 
 const machineInfo = machine(RUNS);
 writeResults(join(ROOT, 'bench', 'results', 'custom-resources.json'), { machine: machineInfo, budget: BUDGET, rows });
+renderDocs(ROOT, 'custom-resources');
 
 console.log(describeMachine(machineInfo, `median of ${RUNS} fresh processes each`));
 for (const r of rows)

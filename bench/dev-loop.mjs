@@ -18,7 +18,7 @@ import { execSync, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { describeMachine, machine, median, writeResults } from './lib.mjs';
+import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -51,14 +51,20 @@ function timeWithGaps(command) {
 function time(command, before) {
   before?.();
   const start = process.hrtime.bigint();
-  execSync(command, { cwd: ROOT, env, stdio: 'ignore' });
+  try {
+    execSync(command, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  } catch (error) {
+    // A failed run is not a measurement: say which command failed and how, then stop.
+    const tail = `${error.stdout ?? ''}${error.stderr ?? ''}`.split('\n').slice(-40).join('\n');
+    throw new Error(`${command} failed (exit ${error.status}):\n${tail}`);
+  }
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 execSync('bash tools/setup.sh', { cwd: ROOT, env, stdio: 'inherit' });
 const cases = [
-  { name: 'turbo build+test, cold (--force)', command: 'npx turbo run build test --force --output-logs=none' },
-  { name: 'turbo build+test, warm (no change)', command: 'npx turbo run build test --output-logs=none', budget: 2 },
+  { name: 'turbo build+test, cold (--force)', command: 'npx turbo run build test --force --output-logs=errors-only' },
+  { name: 'turbo build+test, warm (no change)', command: 'npx turbo run build test --output-logs=errors-only', budget: 2 },
   {
     name: 'sam build, cold',
     command: '.venv/bin/sam build',
@@ -106,6 +112,7 @@ for (const c of cases) {
 
 const machineInfo = machine(RUNS);
 writeResults(join(ROOT, 'bench', 'results', 'dev-loop.json'), { machine: machineInfo, rows });
+renderDocs(ROOT, 'dev-loop');
 console.log(describeMachine(machineInfo, `median of ${RUNS} runs`));
 console.log('| loop | median | min - max | budget |');
 console.log('|---|---|---|---|');

@@ -11,7 +11,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describeMachine, machine, median, writeResults } from './lib.mjs';
+import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -48,6 +48,7 @@ const result = {
   withinBudget: median(totals) <= BUDGET,
 };
 writeResults(join(ROOT, 'bench', 'results', 'fresh-clone.json'), result);
+renderDocs(ROOT, 'fresh-clone');
 console.log(describeMachine(result.machine, `median of ${RUNS} fresh clones`));
 console.log('| main job from a fresh clone | median | min - max | of which set-up | budget |');
 console.log('| --- | --- | --- | --- | --- |');

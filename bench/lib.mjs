@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -33,4 +33,20 @@ export function writeResults(path, data) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
   execFileSync('npx', ['biome', 'format', '--write', path], { stdio: 'ignore' });
+}
+
+/**
+ * Renders a benchmark's tables from the results it just wrote, wherever the docs show them (`npm run docs`'s engine,
+ * packages/cfn-model/src/docs.ts, for these blocks only). Called by the benchmark itself, so that the arguments of
+ * `npm run bench:x -- --runs N` reach the benchmark, not the docs step.
+ */
+export function renderDocs(root, ...blocks) {
+  execFileSync('npx', ['turbo', 'run', 'build', '--filter=@strata/cfn-model', '--output-logs=errors-only'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  execFileSync('node', [join(root, 'packages', 'cfn-model', 'dist', 'docs.js'), root, '--only', blocks.join(',')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
