@@ -64,7 +64,11 @@ function time(command, before) {
 execSync('bash tools/setup.sh', { cwd: ROOT, env, stdio: 'inherit' });
 const cases = [
   { name: 'turbo build+test, cold (--force)', command: 'npx turbo run build test --force --output-logs=errors-only' },
-  { name: 'turbo build+test, warm (no change)', command: 'npx turbo run build test --output-logs=errors-only', budget: 2 },
+  {
+    name: 'turbo build+test, warm (no change)',
+    command: 'npx turbo run build test --output-logs=errors-only',
+    budget: 2,
+  },
   {
     name: 'sam build, cold',
     command: '.venv/bin/sam build',
