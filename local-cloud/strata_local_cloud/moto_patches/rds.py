@@ -436,7 +436,9 @@ def _start_backup_replication(self: RDSResponse) -> Any:
                              f"DB instance {name} has automated backups disabled (BackupRetentionPeriod 0): there is nothing to replicate")
     key_id = str(params.get("KmsKeyId", ""))
     keys = kms_backends[account][self.region].keys
-    key = keys.get(key_id.rsplit("/", 1)[-1]) if key_id.startswith((f"arn:aws:kms:{self.region}:{account}:key/", )) or "/" not in key_id else None
+    # A key ID, or the ARN of a key of this Region and account; any other ARN names no key here.
+    arn_prefix = f"arn:aws:kms:{self.region}:{account}:key/"
+    key = keys.get(key_id.removeprefix(arn_prefix)) if key_id.startswith(arn_prefix) or "/" not in key_id else None
     if source.storage_encrypted and (key is None or key.key_state != "Enabled"):
         raise RDSClientError("KMSKeyNotAccessibleFault",
                              f"The KMS key {key_id or '(none given)'} does not exist, is not enabled or cannot be used in {self.region}: "
@@ -463,20 +465,15 @@ def _stop_backup_replication(self: RDSResponse) -> Any:
     return ActionResult({"DBInstanceAutomatedBackup": {**backup, "Status": "stopped"}})
 
 
-def _describe_automated_backups(original: Any) -> Any:
+def _describe_automated_backups(self: RDSResponse) -> Any:
     """DescribeDBInstanceAutomatedBackups: moto 5.2.5's (this Region's own instances) plus the backups replicated
     into this Region, which it does not model."""
+    from moto.core.responses import ActionResult
 
-    def describe(self: RDSResponse) -> Any:
-        from moto.core.responses import ActionResult
-
-        own = list(self.backend.describe_db_instance_automated_backups(**self.params))
-        name = self.params.get("DBInstanceIdentifier")
-        replicated = [b for b in _replicated(self.backend).values() if name in (None, b["DBInstanceIdentifier"])]
-        return ActionResult({"DBInstanceAutomatedBackups": own + replicated})
-
-    describe.__wrapped__ = original  # type: ignore[attr-defined]
-    return describe
+    own = list(self.backend.describe_db_instance_automated_backups(**self.params))
+    name = self.params.get("DBInstanceIdentifier")
+    replicated = [b for b in _replicated(self.backend).values() if name in (None, b["DBInstanceIdentifier"])]
+    return ActionResult({"DBInstanceAutomatedBackups": own + replicated})
 
 
 def install(plane: DataPlane) -> None:
@@ -490,7 +487,7 @@ def install(plane: DataPlane) -> None:
     RDSResponse.modify_event_subscription = _modify_event_subscription  # type: ignore[attr-defined]
     RDSResponse.start_db_instance_automated_backups_replication = _start_backup_replication  # type: ignore[attr-defined]
     RDSResponse.stop_db_instance_automated_backups_replication = _stop_backup_replication  # type: ignore[attr-defined]
-    RDSResponse.describe_db_instance_automated_backups = _describe_automated_backups(RDSResponse.describe_db_instance_automated_backups)  # type: ignore[method-assign]
+    RDSResponse.describe_db_instance_automated_backups = _describe_automated_backups  # type: ignore[method-assign]
     RDSResponse.add_source_identifier_to_subscription = _source_identifier(add=True)  # type: ignore[attr-defined]
     RDSResponse.remove_source_identifier_from_subscription = _source_identifier(add=False)  # type: ignore[attr-defined]
     RDSBackend.modify_db_subnet_group = _modify_db_subnet_group(RDSBackend.modify_db_subnet_group)  # type: ignore[method-assign]

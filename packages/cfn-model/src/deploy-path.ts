@@ -22,6 +22,7 @@ export function analyse(root: string, env: string) {
   const config = loadSamConfig(resolve(root, 'samconfig.toml'))[env];
   if (!config) throw new SamConfigError(`--config-env ${env}: no such config-env in samconfig.toml`);
   const project = loadProject(resolve(root, 'template.yaml'));
+  // staging and prod need a certificate to pass the template's rule; its value does not change the graph.
   const overrides = {
     CertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
     ...config.parameterOverrides,
@@ -74,24 +75,23 @@ export function main(argv: string[]): number {
     return 64;
   }
   const { resolved, layeredGraph, layered, ideal, ratio } = analysis;
-  const min = minutes;
 
   console.log(`== ${env}: create critical path as deployed (nested stacks)`);
   for (const step of layered.steps)
     console.log(
-      `   ${min(step.finishesAt).padStart(7)}  +${String(step.seconds).padStart(4)}s  ${step.id} (${step.type})`,
+      `   ${minutes(step.finishesAt).padStart(7)}  +${String(step.seconds).padStart(4)}s  ${step.id} (${step.type})`,
     );
   console.log(`== ${env}: lower bound (each resource waits only for what it uses)`);
   for (const step of ideal.steps)
     console.log(
-      `   ${min(step.finishesAt).padStart(7)}  +${String(step.seconds).padStart(4)}s  ${step.id} (${step.type})`,
+      `   ${minutes(step.finishesAt).padStart(7)}  +${String(step.seconds).padStart(4)}s  ${step.id} (${step.type})`,
     );
   console.log(
-    `estimated create ${min(layered.total)}, lower bound ${min(ideal.total)}, ratio ${ratio.toFixed(2)} (budget ${DEPLOY_PATH_BUDGET})`,
+    `estimated create ${minutes(layered.total)}, lower bound ${minutes(ideal.total)}, ratio ${ratio.toFixed(2)} (budget ${DEPLOY_PATH_BUDGET})`,
   );
   if (graphDir) {
     const base = resolve(graphDir, `deploy-graph-${env}`);
-    const title = `Strata ${env}: create graph, critical path in red (estimated ${min(layered.total)}, lower bound ${min(ideal.total)})`;
+    const title = `Strata ${env}: create graph, critical path in red (estimated ${minutes(layered.total)}, lower bound ${minutes(ideal.total)})`;
     writeFileSync(`${base}.dot`, toDot(layeredGraph, layered, title));
     for (const format of ['svg', 'png']) {
       execFileSync('dot', [

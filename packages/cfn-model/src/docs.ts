@@ -185,8 +185,7 @@ export function stale(root: string, only?: string[]): string[] {
     problems.push(...staleIn(file, text, render, only));
   }
   for (const name of only ?? Object.keys(BLOCKS))
-    if (!shown.has(name))
-      problems.push(`block ${name} is shown in no Markdown file (add its markers where it belongs)`);
+    if (!shown.has(name)) problems.push(`block ${name} is in no file (add its markers where it belongs)`);
   if (!only || only.includes('architecture')) problems.push(...staleFiles(root).map((f) => `${f} (run npm run docs)`));
   return problems;
 }
