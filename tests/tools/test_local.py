@@ -55,7 +55,8 @@ def test_the_variables_file_reaches_the_kept_cloud_and_drops_the_real_account(ke
     records, pid = kept
     record = records / f"{pid}.env"
     text = record.read_text()
-    for name in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "SAM_CLI_TELEMETRY", "TURBO_TELEMETRY_DISABLED"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "SAM_CLI_TELEMETRY", "TURBO_TELEMETRY_DISABLED",
+                 "SAM_CLI_POLL_DELAY"):
         assert re.search(rf"\b{name}=", text), name
     # sourced in a shell that had a real account's profile, session and keys: none of them is left
     seen = bash(f"source {record}; env | grep ^AWS_ | sort", env=clean_env(tmp_path))

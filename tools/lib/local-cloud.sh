@@ -38,10 +38,12 @@ export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 ENV
 }
 
-# local_cloud_env: the shell lines that reach this local cloud and nothing else.
+# local_cloud_env: the shell lines that reach this local cloud and nothing else. `sam deploy` asks for the stack's
+# state every 0.5 s instead of every 5 s (SAM_CLI_POLL_DELAY; why: strata_local_cloud/launch.py SAM_POLL_DELAY).
 local_cloud_env() {
   local_only_env
   echo "export AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+  echo "export SAM_CLI_POLL_DELAY=0.5"
 }
 
 # write_local_cloud_env FILE RUN: a file to `source` for this (kept) local cloud; `npm run local` reads it too.
