@@ -1,4 +1,4 @@
-import { intrinsicName, isObject, type Json } from '@strata/cfn-model';
+import { intrinsicName, isObject, type Json, resourceDependencies, type Template } from '@strata/cfn-model';
 import { templates, walk } from './helpers';
 
 const entries = Object.entries(templates);
@@ -126,5 +126,39 @@ describe('Templates: conventions', () => {
       const fn = intrinsicName(obj);
       if (fn && isObject(obj)) expect(known.has(fn)).toBe(true);
     }
+  });
+
+  // A log bucket can be deleted only empty (BucketNotEmpty,
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-bucket.html), and only its
+  // Custom::EmptyBucketOnDelete empties it. If anything delivered to it before that emptier existed, a create
+  // failing in between would roll back to ROLLBACK_FAILED with nothing to empty the bucket. The deliverers a
+  // template declares: S3 server access logging (LoggingConfiguration.DestinationBucketName), CloudTrail and
+  // AWS Config (S3BucketName).
+  it.each(entries)("%s: nothing delivers to a log bucket before that bucket's emptier exists", (_name, t) => {
+    const closure = (id: string, seen = new Set<string>()): Set<string> => {
+      for (const dep of resourceDependencies(t, id)) if (!seen.has(dep)) closure(dep, seen.add(dep));
+      return seen;
+    };
+    const refTo = (value: Json | undefined) => (isObject(value) && typeof value.Ref === 'string' ? value.Ref : '');
+    const emptiers = Object.entries(t.Resources).filter(([, r]) => r.Type === 'Custom::EmptyBucketOnDelete');
+    for (const [emptier, r] of emptiers) {
+      const bucket = refTo(r.Properties?.BucketName);
+      const deliverers = Object.entries(t.Resources)
+        .filter(([, w]) =>
+          [...walk(w.Properties as Json)].some(
+            (o) => refTo(o.DestinationBucketName) === bucket || refTo(o.S3BucketName) === bucket,
+          ),
+        )
+        .map(([id]) => id);
+      for (const id of deliverers) expect([id, closure(id).has(emptier)]).toEqual([id, true]);
+    }
+  });
+
+  it('the deliverer check sees the deliverers: the account layer has four, the storage layer one', () => {
+    const count = (t: Template) =>
+      Object.values(t.Resources).filter((w) =>
+        [...walk(w.Properties as Json)].some((o) => 'DestinationBucketName' in o || 'S3BucketName' in o),
+      ).length;
+    expect([count(templates.account as Template), count(templates.storage as Template)]).toEqual([4, 1]);
   });
 });

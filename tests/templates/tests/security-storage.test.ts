@@ -152,24 +152,33 @@ describe('Layer: storage, buckets emptied before CloudFormation deletes them', (
   it('the emptier may touch only these buckets and their objects, and read stack statuses', () => {
     const r = resourcesOf(environment('prod'), 'storage');
     const buckets = ofType(r, 'AWS::S3::Bucket').map(([id]) => id);
-    const granted = list(props(r.EmptyBucketOnDeleteRole).Policies).flatMap((p) =>
-      statements((p as JsonObject).PolicyDocument),
+    const attached = ofType(r, 'AWS::IAM::RolePolicy').filter(
+      ([, p]) => JSON.stringify(props(p).RoleName) === JSON.stringify({ deferred: 'EmptyBucketOnDeleteRole' }),
     );
+    expect(attached.map(([id]) => id)).toEqual(['EmptyBucketOnDeleteAlbLogsBucketAccess']);
+    const granted = [
+      ...list(props(r.EmptyBucketOnDeleteRole).Policies).map((p) => (p as JsonObject).PolicyDocument),
+      ...attached.map(([, p]) => props(p).PolicyDocument),
+    ].flatMap((d) => statements(d));
     const s3 = granted.filter((s) => list(s.Action).some((a) => String(a).startsWith('s3:')));
     const resources = s3.flatMap((s) => list(s.Resource).map((x) => JSON.stringify(x)));
 
     expect(resources.length).toBeGreaterThan(0);
     for (const res of resources) expect(buckets.some((b) => res.includes(b))).toBe(true);
-    expect(s3.flatMap((s) => list(s.Action).map(String)).sort()).toEqual(
-      [
-        's3:DeleteObject',
-        's3:DeleteObjectVersion',
-        's3:GetBucketPolicy',
-        's3:ListBucketVersions',
-        's3:PutBucketLogging',
-        's3:PutBucketPolicy',
-      ].sort(),
-    );
+    for (const bucket of buckets) {
+      const onBucket = s3.filter((s) => list(s.Resource).some((x) => JSON.stringify(x).includes(bucket)));
+      expect([bucket, onBucket.flatMap((s) => list(s.Action).map(String)).sort()]).toEqual([
+        bucket,
+        [
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:GetBucketPolicy',
+          's3:ListBucketVersions',
+          's3:PutBucketLogging',
+          's3:PutBucketPolicy',
+        ],
+      ]);
+    }
     const other = granted.flatMap((s) => list(s.Action).map(String)).filter((a) => !a.startsWith('s3:'));
     expect(other.sort()).toEqual(['cloudformation:DescribeStacks', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   });
