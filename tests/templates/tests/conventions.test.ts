@@ -134,31 +134,31 @@ describe('Templates: conventions', () => {
   // failing in between would roll back to ROLLBACK_FAILED with nothing to empty the bucket. The deliverers a
   // template declares: S3 server access logging (LoggingConfiguration.DestinationBucketName), CloudTrail and
   // AWS Config (S3BucketName).
+  const refTo = (value: Json | undefined) => (isObject(value) && typeof value.Ref === 'string' ? value.Ref : '');
+  /** Each resource that delivers to a bucket of its template, with the logical ID of that bucket. */
+  const deliveries = (t: Template): [string, string][] =>
+    Object.entries(t.Resources).flatMap(([id, w]) =>
+      [...walk(w.Properties as Json)]
+        .map((o) => refTo(o.DestinationBucketName) || refTo(o.S3BucketName))
+        .filter((bucket) => bucket !== '')
+        .map((bucket): [string, string] => [id, bucket]),
+    );
+
   it.each(entries)("%s: nothing delivers to a log bucket before that bucket's emptier exists", (_name, t) => {
     const closure = (id: string, seen = new Set<string>()): Set<string> => {
       for (const dep of resourceDependencies(t, id)) if (!seen.has(dep)) closure(dep, seen.add(dep));
       return seen;
     };
-    const refTo = (value: Json | undefined) => (isObject(value) && typeof value.Ref === 'string' ? value.Ref : '');
     const emptiers = Object.entries(t.Resources).filter(([, r]) => r.Type === 'Custom::EmptyBucketOnDelete');
     for (const [emptier, r] of emptiers) {
       const bucket = refTo(r.Properties?.BucketName);
-      const deliverers = Object.entries(t.Resources)
-        .filter(([, w]) =>
-          [...walk(w.Properties as Json)].some(
-            (o) => refTo(o.DestinationBucketName) === bucket || refTo(o.S3BucketName) === bucket,
-          ),
-        )
-        .map(([id]) => id);
-      for (const id of deliverers) expect([id, closure(id).has(emptier)]).toEqual([id, true]);
+      const deliverers = deliveries(t).filter(([, to]) => to === bucket);
+      for (const [id] of deliverers) expect([id, closure(id).has(emptier)]).toEqual([id, true]);
     }
   });
 
   it('the deliverer check sees the deliverers: the account layer has four, the storage layer one', () => {
-    const count = (t: Template) =>
-      Object.values(t.Resources).filter((w) =>
-        [...walk(w.Properties as Json)].some((o) => 'DestinationBucketName' in o || 'S3BucketName' in o),
-      ).length;
+    const count = (t: Template) => new Set(deliveries(t).map(([id]) => id)).size;
     expect([count(templates.account as Template), count(templates.storage as Template)]).toEqual([4, 1]);
   });
 });
