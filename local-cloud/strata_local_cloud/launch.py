@@ -30,6 +30,15 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "strata_local_cloud"]
 
 
+def _tail(log: Path | None, lines: int = 15) -> str:
+    """The last lines of the server's log, for the error of a start that failed (its cause, often a traceback)."""
+    try:
+        text = log.read_text(errors="replace").rstrip() if log else ""
+    except OSError:
+        text = ""
+    return f"; the last lines of its log ({log}):\n" + "\n".join(text.splitlines()[-lines:]) if text else ""
+
+
 class LocalCloud:
     def __init__(self, log: Path | None = None, timeout: float = 60, env: dict[str, str] | None = None) -> None:
         self.log_path = log
@@ -43,7 +52,7 @@ class LocalCloud:
             while not url_file.exists():
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"the local cloud did not start; see {log or 'its output'}")
+                    raise RuntimeError(f"the local cloud did not start{_tail(log)}")
                 time.sleep(0.05)
             self.url = url_file.read_text().strip()
         finally:

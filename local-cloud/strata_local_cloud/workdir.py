@@ -79,8 +79,14 @@ class WorkDir:
         root = Path(base or tempfile.gettempdir())
         self.reaped = reap_stale(root)
         self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=root))
-        self._lock: IO[str] | None = open(self.path / LOCK, "w")  # noqa: SIM115 - held for the life of the process
+        # The lock is taken under another name and only then given the name reapers look for: a `.lock` that
+        # exists is always held by its creator. (Created as `.lock` and locked after, it would exist unlocked for an
+        # instant, in which another local cloud starting at the same moment, as the parallel test suites do, took
+        # it for a dead one's and removed the directory under this one, which then exited with code 1.)
+        pending = self.path / f"{LOCK}.pending"
+        self._lock: IO[str] | None = open(pending, "w")  # noqa: SIM115 - held for the life of the process
         fcntl.flock(self._lock, fcntl.LOCK_EX)
+        pending.replace(self.path / LOCK)  # rename(2) keeps the inode, so the lock goes with the name
 
     def sub(self, name: str) -> Path:
         path = self.path / name

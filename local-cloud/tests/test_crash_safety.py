@@ -1,5 +1,6 @@
 """A local cloud killed by any signal leaves no process behind, and the next one to start removes the directory
-it left (never a running one's); a MariaDB start that hangs is killed and reported."""
+it left (never a running one's, nor one that is starting at the same moment); a MariaDB start that hangs is killed and
+reported."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from strata_local_cloud import workdir
 from strata_local_cloud.dataplane import DataPlane
 from strata_local_cloud.launch import LocalCloud
-from strata_local_cloud.workdir import PREFIX, processes_naming
+from strata_local_cloud.workdir import PREFIX, WorkDir, processes_naming, reap_stale
 
 HAS_MARIADB = bool(shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
 
@@ -79,3 +81,33 @@ def test_a_mariadb_that_hangs_at_start_is_killed_and_reported(tmp_path):
         assert processes_naming(tmp_path / "plane") == []
     finally:
         plane.close()
+
+
+def test_a_local_cloud_starting_at_the_same_instant_never_takes_a_new_directory_for_a_dead_ones(tmp_path, monkeypatch):
+    """Parallel suites start local clouds at the same moment, and each start reaps. The worst instant for another's
+    reaper is just before this one's lock is taken: the reaper must not see a lock it can take then."""
+    real_flock = workdir.fcntl.flock
+    reaped: list[list[Path]] = []
+
+    def flock_after_a_rival_reaps(handle, operation):  # the rival's reaper runs, then this start takes its lock
+        monkeypatch.setattr(workdir.fcntl, "flock", real_flock)  # the rival's own flock calls are real ones
+        reaped.append(reap_stale(tmp_path))
+        return real_flock(handle, operation)
+
+    monkeypatch.setattr(workdir.fcntl, "flock", flock_after_a_rival_reaps)
+    work = WorkDir(tmp_path)
+    monkeypatch.setattr(workdir.fcntl, "flock", real_flock)
+    try:
+        assert reaped == [[]], f"the rival removed the new directory: {reaped}"
+        assert (work.sub("dataplane")).is_dir()
+        assert reap_stale(tmp_path) == []  # and once started, its lock is held under the name reapers look for
+    finally:
+        work.close()
+
+
+def test_a_dead_local_clouds_directory_is_still_reaped(tmp_path):  # the twin: the rename keeps reaping working
+    dead = WorkDir(tmp_path)
+    assert dead._lock is not None
+    dead._lock.close()  # its process ended: the kernel dropped the lock
+    dead._lock = None
+    assert reap_stale(tmp_path) == [dead.path] and not dead.path.exists()

@@ -1,0 +1,50 @@
+"""The starters (Node.js, Python) report why a local cloud that exits before listening did not start: the last lines
+of its log, where the cause is, and not only an exit code. The twin: a start that succeeds leaves no scratch files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from strata_local_cloud.launch import LocalCloud
+
+LAUNCH_CJS = Path(__file__).parents[1] / "launch.cjs"
+# Node.js: start, stop, and print what happened as one JSON line.
+NODE = """
+const { startLocalCloud } = require(process.argv[1]);
+startLocalCloud().then(
+  async (c) => { await c.stop(); console.log(JSON.stringify({ url: c.url })); },
+  (e) => console.log(JSON.stringify({ error: String(e.message) })),
+);
+"""
+# An invalid log level makes the server's logging.basicConfig raise before it listens: a realistic misconfiguration.
+BAD_LEVEL = "NOT-A-LEVEL"
+
+
+def _node(tmp_path: Path, **env: str) -> dict[str, str]:
+    result = subprocess.run(["node", "-e", NODE, str(LAUNCH_CJS)], capture_output=True, text=True, timeout=120, check=True,
+                            env={**os.environ, "TMPDIR": str(tmp_path), **env})
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_node_starter_reports_the_cause_of_a_failed_start(tmp_path):
+    answer = _node(tmp_path, STRATA_LOCAL_CLOUD_LOG=BAD_LEVEL)
+    assert "exited (code 1) before listening" in answer["error"]
+    assert f"Unknown level: '{BAD_LEVEL}'" in answer["error"]  # the traceback's last line, from its log
+    assert not list(tmp_path.glob("strata-local-cloud-url-*"))
+
+
+def test_the_node_starter_starts_and_leaves_no_scratch_files(tmp_path):
+    answer = _node(tmp_path, STRATA_LOCAL_CLOUD_LOG="WARNING")
+    assert answer.get("url", "").startswith("http://127.0.0.1:"), answer
+    assert not list(tmp_path.glob("strata-local-cloud-url-*"))
+
+
+def test_the_python_starter_reports_the_cause_of_a_failed_start(tmp_path):
+    log = tmp_path / "cloud.log"
+    with pytest.raises(RuntimeError, match=f"Unknown level: '{BAD_LEVEL}'"):
+        LocalCloud(log=log, env={**os.environ, "STRATA_LOCAL_CLOUD_LOG": BAD_LEVEL})
