@@ -40,29 +40,50 @@ find .strata/runs -mindepth 1 -maxdepth 1 -type d -name '20*' | sort | head -n -
 # cfn-lint reads the source templates and names the file and line of a problem, a YAML error included (sam build
 # would only say "line 60" of some template). It runs on one core while the build and the local cloud's start use
 # the other; nothing is deployed before it has passed. (`npm test` also runs sam validate --lint and checkov.)
-heading "lint (cfn-lint with the project policy rules, in the background) and build"
-.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml >"$run/lint.log" 2>&1 &
-lint_pid=$!
+# A run whose inputs (the templates, the project rules, the pinned cfn-lint with its schemas) are those of the last
+# run that passed is not repeated: the same inputs give the same findings, and it is the longest step of a warm start.
+heading "lint (cfn-lint with the project policy rules, in the background) and build; the local cloud starts meanwhile"
+lint=(.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml)
+lint_key=$({ printf '%s\n' "${lint[@]}"; cat template.yaml nested/*.yaml account/template.yaml policies/cfn-lint/*.py tools/constraints.txt; } \
+  | sha256sum | cut -d' ' -f1)
+lint_passed=.strata/lint-passed
+lint_pid=
+if [ "$(cat "$lint_passed" 2>/dev/null)" = "$lint_key" ]; then
+  lint_result="no findings (not run again: the templates, the rules and cfn-lint are as they were when it last passed)"
+else
+  rm -f "$lint_passed"
+  "${lint[@]}" >"$run/lint.log" 2>&1 &
+  lint_pid=$!
+  lint_result="no findings"
+fi
 lint_failed() {
-  awaited "$lint_pid" "cfn-lint on template.yaml, nested/*.yaml, account/template.yaml" && return 1
+  [ -n "$lint_pid" ] || return 1
+  if awaited "$lint_pid" "cfn-lint on template.yaml, nested/*.yaml, account/template.yaml"; then
+    echo "$lint_key" >"$lint_passed"
+    lint_pid=
+    return 1
+  fi
   cat "$run/lint.log"
   echo "cfn-lint found the problems above; fix them and run npm start again (log: $run/lint.log)" >&2
 }
-build_failed() {  # $1: what failed. A template cfn-lint refuses explains a failed build better than sam build does.
+build_failed() {  # $1: what failed, $2: its log. A template cfn-lint refuses explains a failed build better than sam build does.
   lint_failed && exit 1
-  tail -40 "$run/build.log"
-  echo "$1 failed (log: $run/build.log)" >&2
+  tail -40 "$2"
+  echo "$1 failed (log: $2)" >&2
   exit 1
 }
-logged "$run/build.log" "turbo run build (the functions)" npx turbo run build --output-logs=errors-only || build_failed "the function build"
-logged "$run/build.log" "sam build" .venv/bin/sam build || build_failed "sam build"
-logged "$run/build.log" "sam build --config-env account-local" .venv/bin/sam build --config-env account-local \
-  || build_failed "sam build --config-env account-local"
-echo "   built: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account"
-
-heading "local cloud"
+# The local cloud, however this job ends before the end (a failed build or deploy, Ctrl-C): stopped, its state being in
+# memory. Only a run that succeeds with --keep leaves it running, with the file that reaches it.
+trap 'echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it after a run that succeeds)"; stop_local_cloud; kill $(jobs -p) 2>/dev/null || true' EXIT
+logged "$run/build.log" "turbo run build (the functions)" npx turbo run build --output-logs=errors-only || build_failed "the function build" "$run/build.log"
+# The two sam builds copy the bundles turbo made, each into its own build directory and cache (samconfig.toml), so
+# they run side by side, while the local cloud starts.
+echo "   sam build, and sam build --config-env account-local beside it"
+.venv/bin/sam build >>"$run/build.log" 2>&1 &
+build_pid=$!
+.venv/bin/sam build --config-env account-local >>"$run/build-account.log" 2>&1 &
+account_build_pid=$!
 start_local_cloud "$run/local-cloud.log"
-$keep || trap 'echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it)"; stop_local_cloud' EXIT
 echo "   $AWS_ENDPOINT_URL (moto with Strata's extensions; log: $run/local-cloud.log)"
 .venv/bin/python -c "
 import boto3
@@ -70,9 +91,13 @@ s3 = boto3.client('s3')
 s3.create_bucket(Bucket='strata-local-artifacts')
 # The Guard hook reads its rules from S3 (GuardRulesUri in samconfig.toml [account-local]).
 s3.upload_file('account/guard/strata.guard', 'strata-local-artifacts', 'strata-account/guard/strata.guard')"
+awaited "$build_pid" "sam build" || build_failed "sam build" "$run/build.log"
+awaited "$account_build_pid" "sam build --config-env account-local" \
+  || build_failed "sam build --config-env account-local" "$run/build-account.log"
+echo "   built: .aws-sam/build/template.yaml and one template per layer; the account layer in .aws-sam/account/build"
 
 if lint_failed; then exit 1; fi
-echo "   cfn-lint: no findings"
+echo "   cfn-lint: $lint_result"
 
 heading "deploy the account layer: sam deploy --config-env account-local"
 .venv/bin/python tools/deploy.py --config-env account-local --log "$run/deploy-account.log"
@@ -87,6 +112,7 @@ echo "   logs of this run: $run/; the custom resources' own logs are in the loca
 echo "   (.venv/bin/sam logs --stack-name strata-local, with a kept cloud's variables)"
 
 if $keep; then
+  trap - EXIT
   env_file=".strata/clouds/$LOCAL_CLOUD_PID.env"
   write_local_cloud_env "$env_file" "$run"
   ln -sfn "clouds/$LOCAL_CLOUD_PID.env" .strata/local-cloud.env
@@ -114,3 +140,4 @@ cat <<NEXT
 NEXT
 echo
 echo "== done in $((SECONDS - started)) s"
+$keep || { trap - EXIT; echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it)"; stop_local_cloud; }

@@ -9,7 +9,7 @@ Run in the organization's management account (call_as SELF) or the StackSets del
 
 deploy: (1) one artifacts bucket per region (org/artifacts.yaml: readable by this organization's accounts only, by
 aws:PrincipalOrgID), because Lambda takes function code only from a bucket in the function's region; (2) the account
-layer packaged once (`sam package` of .aws-sam/account), its bundles copied to every region's bucket under the same
+layer packaged once (`sam package` of .aws-sam/account/build), its bundles copied to every region's bucket under the same
 keys, and each function's code bucket named per region (Fn::Sub on AWS::Region), so one template serves every
 region; (3) plan (below), refusing as it refuses; (4) the StackSet (org/stackset.yaml as stack strata-org:
 AutoDeployment to the target OUs, the home region first, the configured concurrency and failure tolerance, managed
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plan as change_sets  # tools/plan.py: change-set rows and the stateful types, shared with the environment guard
 
 REPO = Path(__file__).resolve().parent.parent
-BUILD = REPO / ".aws-sam" / "account" / "template.yaml"
+BUILD = REPO / ".aws-sam" / "account" / "build" / "template.yaml"
 STACK_SET, ORG_STACK, ARTIFACTS_STACK, TWIN_STACK = "strata-account", "strata-org", "strata-org-artifacts", "strata-account"
 PREFIX = "strata-account"
 

@@ -47,9 +47,9 @@ def sam_build() -> Path:
 
 @pytest.fixture(scope="session")
 def account_build(sam_build: Path) -> Path:
-    """`sam build --config-env account-local` (the account layer's own build directory, .aws-sam/account)."""
+    """`sam build --config-env account-local` (the account layer's own build directory, .aws-sam/account/build)."""
     once_per_run("sam-build-account", lambda: _sam_build("--config-env", "account-local"))
-    return REPO / ".aws-sam" / "account"
+    return REPO / ".aws-sam" / "account" / "build"
 
 
 @pytest.fixture(scope="session")
