@@ -133,3 +133,24 @@ export function freshCloneBlock(root: string): string {
     `| git clone + npm start | ${r.medianTotalSeconds} s | ${Math.min(...totals).toFixed(1)} - ${Math.max(...totals).toFixed(1)} s | ${r.medianSetupSeconds} s | ${budgetCell(r.budgetSeconds, r.withinBudget)} |`,
   ].join('\n');
 }
+
+/** bench/results/npm-test.json (npm run bench:npm-test). */
+export function npmTestBlock(root: string): string {
+  const r = results<{
+    machine: Machine;
+    runs: { totalSeconds: number; tests: number; phases: Record<string, number> }[];
+    medianTotalSeconds: number;
+    medianPhaseSeconds: Record<string, number>;
+    budgetSeconds: number;
+    withinBudget: boolean;
+  }>(root, 'npm-test');
+  const totals = r.runs.map((x) => x.totalSeconds);
+  const phases = Object.entries(r.medianPhaseSeconds);
+  return [
+    measured(r.machine, `median of ${r.machine.runs} runs, each on a fresh clone after its set-up`),
+    '',
+    `| npm test after set-up | median | min - max | tests | ${phases.map(([name]) => name).join(' | ')} | target |`,
+    `| --- | --- | --- | --- | ${phases.map(() => '---').join(' | ')} | --- |`,
+    `| fresh clone, nothing cached | ${r.medianTotalSeconds} s | ${Math.min(...totals).toFixed(1)} - ${Math.max(...totals).toFixed(1)} s | ${r.runs[0]?.tests ?? 0} | ${phases.map(([, s]) => `${s} s`).join(' | ')} | ${budgetCell(r.budgetSeconds, r.withinBudget)} |`,
+  ].join('\n');
+}
