@@ -9,7 +9,7 @@
 // Writes bench/results/npm-test.json and prints its table; `npm run docs` renders the results into bench/README.md.
 // Target: 150 s (the operator-experience issue).
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
@@ -18,6 +18,7 @@ const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const BUDGET = 150;
+const KEPT = join(ROOT, 'bench', '.tmp');
 const env = { ...process.env, SAM_CLI_TELEMETRY: '0', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 
 const runs = [];
@@ -31,10 +32,16 @@ for (let i = 0; i < RUNS; i += 1) {
     const test = spawnSync('npm', ['test'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     const totalSeconds = Number(process.hrtime.bigint() - start) / 1e9;
     const output = `${test.stdout}${test.stderr}`;
+    // Every run's output, and a failed run's reports, are kept (bench/.tmp/, not committed): a failure in one run
+    // of five is a flaky test to find, and the clone it ran in is removed.
+    mkdirSync(KEPT, { recursive: true });
+    writeFileSync(join(KEPT, `npm-test-${i + 1}.log`), output);
     const summary = output.match(/^(\d+) passed, (\d+) failed$/m);
+    if (summary?.[2] !== '0' && existsSync(join(dir, '.strata')))
+      cpSync(join(dir, '.strata'), join(KEPT, `npm-test-${i + 1}-strata`), { recursive: true });
     if (summary?.[2] !== '0')
       throw new Error(
-        `run ${i + 1}: npm test did not pass (${summary?.[0] ?? `no summary line, exit ${test.status}`})`,
+        `run ${i + 1}: npm test did not pass (${summary?.[0] ?? `no summary line, exit ${test.status}`}); its output: bench/.tmp/npm-test-${i + 1}.log`,
       );
     // tools/test.sh's own phases, set-up (already done: about a second) included
     const phases = Object.fromEntries(
