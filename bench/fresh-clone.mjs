@@ -7,11 +7,9 @@
 //   npm run bench:fresh-clone [-- --runs N]      (default 5: each run downloads nothing new but builds everything)
 //
 // Writes bench/results/fresh-clone.json and prints its table; `npm run docs` renders the results into bench/README.md. Budget: 75 s (the operator-experience issue).
-import { execSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
-import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
+import { describeMachine, inFreshClone, machine, median, renderDocs, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -21,9 +19,7 @@ const env = { ...process.env, SAM_CLI_TELEMETRY: '0', TURBO_TELEMETRY_DISABLED: 
 
 const runs = [];
 for (let i = 0; i < RUNS; i += 1) {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-fresh-'));
-  try {
-    execSync(`git clone -q "${ROOT}" "${dir}"`, { env });
+  inFreshClone(ROOT, env, 'strata-fresh-', (dir) => {
     const start = process.hrtime.bigint();
     const setup = spawnSync('bash', ['tools/setup.sh'], { cwd: dir, env, stdio: 'ignore' });
     const setupSeconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -32,9 +28,7 @@ for (let i = 0; i < RUNS; i += 1) {
     if (setup.status !== 0 || main.status !== 0)
       throw new Error(`run ${i + 1} failed (set-up ${setup.status}, npm start ${main.status})`);
     runs.push({ setupSeconds, totalSeconds });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const totals = runs.map((r) => r.totalSeconds);

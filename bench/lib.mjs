@@ -1,7 +1,7 @@
 // Shared by the benchmarks: the statistic they report and the machine they report it on.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export function median(xs) {
@@ -49,4 +49,15 @@ export function renderDocs(root, ...blocks) {
     cwd: root,
     stdio: 'inherit',
   });
+}
+
+/** Runs `fn(dir)` in a fresh `git clone` of `root`'s HEAD in a temporary directory, removed afterwards however fn ends. */
+export function inFreshClone(root, env, prefix, fn) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    execFileSync('git', ['clone', '-q', root, dir], { env });
+    return fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

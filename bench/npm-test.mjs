@@ -8,11 +8,10 @@
 //
 // Writes bench/results/npm-test.json and prints its table; `npm run docs` renders the results into bench/README.md.
 // Target: 150 s (the operator-experience issue).
-import { execSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describeMachine, machine, median, renderDocs, writeResults } from './lib.mjs';
+import { describeMachine, inFreshClone, machine, median, renderDocs, writeResults } from './lib.mjs';
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -23,9 +22,7 @@ const env = { ...process.env, SAM_CLI_TELEMETRY: '0', TURBO_TELEMETRY_DISABLED: 
 
 const runs = [];
 for (let i = 0; i < RUNS; i += 1) {
-  const dir = mkdtempSync(join(tmpdir(), 'strata-npm-test-'));
-  try {
-    execSync(`git clone -q "${ROOT}" "${dir}"`, { env });
+  inFreshClone(ROOT, env, 'strata-npm-test-', (dir) => {
     const setup = spawnSync('bash', ['tools/setup.sh'], { cwd: dir, env, stdio: 'ignore' });
     if (setup.status !== 0) throw new Error(`run ${i + 1}: set-up failed (exit ${setup.status})`);
     const start = process.hrtime.bigint();
@@ -50,9 +47,7 @@ for (let i = 0; i < RUNS; i += 1) {
         .map((m) => [m[1], Number(m[2])]),
     );
     runs.push({ totalSeconds: Number(totalSeconds.toFixed(1)), tests: Number(summary[1]), phases });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const totals = runs.map((r) => r.totalSeconds);
