@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configRulesBlock, metricFiltersBlock } from './account-controls';
 import { architectureBlock, staleFiles, writeFiles } from './architecture';
-import { customResourcesBlock, devLoopBlock, freshCloneBlock } from './bench-tables';
+import { customResourcesBlock, devLoopBlock, freshCloneBlock, npmTestBlock } from './bench-tables';
 import { costBlock } from './cost';
 import { deployPathBlock } from './deploy-path';
 import { DocsError } from './errors';
@@ -63,6 +63,7 @@ export const BLOCKS: Record<string, Block> = {
     measure: 'npm run bench:fresh-clone',
     render: freshCloneBlock,
   },
+  'npm-test': { from: 'bench/results/npm-test.json', measure: 'npm run bench:npm-test', render: npmTestBlock },
   fidelity: { from: 'bench/results/fidelity.json', measure: 'npm run bench:fidelity', render: python('fidelity') },
   types: { from: "the local cloud's providers and rules registry", render: python('types') },
   'cis-metric-filters': { from: 'data/account-controls.yaml (metricFilters)', render: metricFiltersBlock },
