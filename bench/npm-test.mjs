@@ -34,12 +34,13 @@ for (let i = 0; i < RUNS; i += 1) {
     mkdirSync(KEPT, { recursive: true });
     writeFileSync(join(KEPT, `npm-test-${i + 1}.log`), output);
     const summary = output.match(/^(\d+) passed, (\d+) failed$/m);
-    if (summary?.[2] !== '0' && existsSync(join(dir, '.strata')))
-      cpSync(join(dir, '.strata'), join(KEPT, `npm-test-${i + 1}-strata`), { recursive: true });
-    if (summary?.[2] !== '0')
+    if (summary?.[2] !== '0') {
+      if (existsSync(join(dir, '.strata')))
+        cpSync(join(dir, '.strata'), join(KEPT, `npm-test-${i + 1}-strata`), { recursive: true });
       throw new Error(
         `run ${i + 1}: npm test did not pass (${summary?.[0] ?? `no summary line, exit ${test.status}`}); its output: bench/.tmp/npm-test-${i + 1}.log`,
       );
+    }
     // tools/test.sh's own phases, set-up (already done: about a second) included
     const phases = Object.fromEntries(
       [...output.matchAll(/^\[test\] (\S+)\s+(\d+)s$/gm)]

@@ -43,9 +43,9 @@ find .strata/runs -mindepth 1 -maxdepth 1 -type d -name '20*' | sort | head -n -
 # A run whose inputs (the templates, the project rules, the pinned cfn-lint with its schemas) are those of the last
 # run that passed is not repeated: the same inputs give the same findings, and it is the longest step of a warm start.
 heading "lint (cfn-lint with the project policy rules, in the background) and build; the local cloud starts meanwhile"
-lint=(.venv/bin/cfn-lint --append-rules policies/cfn-lint -- template.yaml nested/*.yaml account/template.yaml)
-lint_key=$({ printf '%s\n' "${lint[@]}"; cat template.yaml nested/*.yaml account/template.yaml policies/cfn-lint/*.py tools/constraints.txt; } \
-  | sha256sum | cut -d' ' -f1)
+templates=(template.yaml nested/*.yaml account/template.yaml)
+lint=(.venv/bin/cfn-lint --append-rules policies/cfn-lint -- "${templates[@]}")
+lint_key=$({ printf '%s\n' "${lint[@]}"; cat "${templates[@]}" policies/cfn-lint/*.py tools/constraints.txt; } | sha256sum | cut -d' ' -f1)
 lint_passed=.strata/lint-passed
 lint_pid=
 if [ "$(cat "$lint_passed" 2>/dev/null)" = "$lint_key" ]; then
@@ -58,7 +58,7 @@ else
 fi
 lint_failed() {
   [ -n "$lint_pid" ] || return 1
-  if awaited "$lint_pid" "cfn-lint on template.yaml, nested/*.yaml, account/template.yaml"; then
+  if awaited "$lint_pid" "cfn-lint on ${templates[*]}"; then
     echo "$lint_key" >"$lint_passed"
     lint_pid=
     return 1
@@ -72,8 +72,8 @@ build_failed() {  # $1: what failed, $2: its log. A template cfn-lint refuses ex
   echo "$1 failed (log: $2)" >&2
   exit 1
 }
-# The local cloud, however this job ends before the end (a failed build or deploy, Ctrl-C): stopped, its state being in
-# memory. Only a run that succeeds with --keep leaves it running, with the file that reaches it.
+# The local cloud, however this job ends (done, a failed build or deploy, Ctrl-C): stopped, its state being in memory.
+# Only a run that succeeds with --keep leaves it running (it drops this trap), with the file that reaches it.
 trap 'echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it after a run that succeeds)"; stop_local_cloud; kill $(jobs -p) 2>/dev/null || true' EXIT
 logged "$run/build.log" "turbo run build (the functions)" npx turbo run build --output-logs=errors-only || build_failed "the function build" "$run/build.log"
 # The two sam builds copy the bundles turbo made, each into its own build directory and cache (samconfig.toml), so
@@ -140,4 +140,3 @@ cat <<NEXT
 NEXT
 echo
 echo "== done in $((SECONDS - started)) s"
-$keep || { trap - EXIT; echo "   stopping the local cloud (its state was in memory; npm start -- --keep keeps it)"; stop_local_cloud; }
