@@ -11,21 +11,25 @@ from pathlib import Path
 import boto3
 import pytest
 
-from deployment import REPO, Baseline, Deployment
+from deployment import REPO, Baseline, Deployment, inventory
 from strata_local_cloud.launch import AWS_CONFIG
 from strata_testing import once_per_run
 
 # Which tests share a pytest-xdist worker (the test command runs `--dist loadgroup`): each module's tests stay
-# together, so its module-scoped deployment is made once; modules that only read the one dev deployment
-# (`deployed` below) share a group, so they share that deployment too.
-SHARED_DEV = {"test_baseline", "test_plan", "test_local_access"}
+# together, so its module-scoped deployment is made once; every test of any module that reads the one dev deployment
+# (`deployed` below, or `baseline` on it) joins one group, so they share that deployment too. The tests that change it
+# (marked `mutates_shared_deployment`: an update, a refused update, an environment beside it, its deletion) run after
+# every reader, in the order their module lists them.
+SHARED = ("deployed", "baseline")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks into the node IDs
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.parent == Path(__file__).parent and not item.get_closest_marker("xdist_group"):
-            module = item.path.stem
-            item.add_marker(pytest.mark.xdist_group("integration-shared-dev" if module in SHARED_DEV else f"integration-{module}"))
+            shared = any(name in getattr(item, "fixturenames", ()) for name in SHARED)
+            item.add_marker(pytest.mark.xdist_group("integration-shared-dev" if shared else f"integration-{item.path.stem}"))
+    items.sort(key=lambda item: item.get_closest_marker("mutates_shared_deployment") is not None)  # stable: order kept otherwise
 
 
 def _sam_build(*args: str) -> None:
@@ -54,11 +58,13 @@ def account_build(sam_build: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def deployed(sam_build: Path, account_build: Path) -> Iterator[Deployment]:
-    """The account layer and the dev baseline in one local cloud, deployed once for the tests that only read it
-    (and create nothing that outlives them: the change-set guard deletes its change sets)."""
+    """The account layer and the dev baseline in one local cloud, deployed once: for the tests that only read it (and
+    create nothing that outlives them: the change-set guard deletes its change sets), then for those that change it,
+    last (`mutates_shared_deployment`), the last of all deleting it. `before` is the region with the account layer alone."""
     deployment = Deployment("integration")
     try:
         deployment.deploy_account()
+        deployment.before = inventory(deployment.client)
         deployment.sam("deploy", "--config-env", "local")
         yield deployment
     finally:

@@ -89,6 +89,35 @@ class Baseline:
         return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
 
 
+def inventory(c: Callable[[str], Any]) -> dict[str, list[str]]:
+    """What exists in one region of the local cloud, by kind: compared before and after an environment's life."""
+    kms = c("kms")
+    return {
+        "buckets": sorted(b["Name"] for b in c("s3").list_buckets()["Buckets"]),
+        "vpcs": sorted(v["VpcId"] for v in c("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")),
+        "addresses": sorted(a["AllocationId"] for a in c("ec2").describe_addresses()["Addresses"]),
+        "nat gateways": sorted(n["NatGatewayId"] for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"),
+        "instances": sorted(i["InstanceId"] for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"]
+                            if i["State"]["Name"] != "terminated"),
+        "databases": sorted(d["DBInstanceIdentifier"] for d in c("rds").describe_db_instances()["DBInstances"]),
+        "secrets": sorted(x["Name"] for x in c("secretsmanager").list_secrets()["SecretList"]),
+        "roles": sorted(r["RoleName"] for r in c("iam").list_roles()["Roles"]),
+        "log groups": sorted(g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]),
+        "alarms": sorted(a["AlarmName"] for a in c("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]),
+        "config rules": sorted(r["ConfigRuleName"] for r in c("config").describe_config_rules()["ConfigRules"]),
+        "recorders": sorted(r["name"] for r in c("config").describe_configuration_recorders()["ConfigurationRecorders"]),
+        "trails": sorted(t["Name"] for t in c("cloudtrail").describe_trails()["trailList"]),
+        "topics": sorted(t["TopicArn"] for t in c("sns").list_topics()["Topics"]),
+        "functions": sorted(f["FunctionName"] for f in c("lambda").list_functions()["Functions"]),
+        "load balancers": sorted(lb["LoadBalancerName"] for lb in c("elbv2").describe_load_balancers()["LoadBalancers"]),
+        "auto scaling groups": sorted(g["AutoScalingGroupName"] for g in c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]),
+        # as in AWS, a key is scheduled for deletion, never deleted at once
+        "keys": sorted(k["KeyId"] for k in kms.list_keys()["Keys"]
+                       if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"),
+        "stacks": sorted(x["StackName"] for x in c("cloudformation").list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"),
+    }
+
+
 class Deployment:
     """A local cloud with the baseline deployed by `sam deploy --config-env <env>`, the same command as on AWS."""
 
@@ -98,6 +127,8 @@ class Deployment:
         self.env = self.cloud.env()
         self.client = self.clients("us-east-1")
         self.client("s3").create_bucket(Bucket="strata-local-artifacts")
+        # what the region held before an environment was deployed on its account layer (set by the fixture that deploys)
+        self.before: dict[str, list[str]] = {}
 
     def session(self, region: str) -> boto3.session.Session:
         return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
@@ -109,8 +140,9 @@ class Deployment:
 
     def sam(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         # `sam deploy` takes --no-progressbar (no progress bar in captured output); `sam delete` has no such option.
+        # The SAM CLI itself, polling this local cloud at SAM_CLI_POLL_DELAY in sam delete too (strata_local_cloud/sam.py).
         quiet = ["--no-progressbar"] if args[:1] == ("deploy",) else []
-        result = subprocess.run([str(Path(sys.executable).parent / "sam"), *args, *quiet], cwd=REPO, env=self.env,
+        result = subprocess.run([sys.executable, "-m", "strata_local_cloud.sam", *args, *quiet], cwd=REPO, env=self.env,
                                 capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(f"sam {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

@@ -215,15 +215,12 @@ def test_a_failed_first_create_rolls_back_to_nothing_and_the_delegated_administr
     assert password_policy(home)["MinimumPasswordLength"] == 14
 
 
-def test_the_environment_deploys_under_the_guard_hook_in_fail_mode_and_every_rule_it_targets_passes(cloud: Deployment, sam_build: Path) -> None:
+def test_the_environment_deploys_under_the_guard_hook_in_fail_mode_and_every_rule_it_targets_passes(deployed: Deployment) -> None:
     """The account layer's Guard hook (FAIL mode in account-local) runs Strata's rules on the environment's DB instance,
-    parameter group and launch template: the baseline must pass its own rules, or the quick start would stop."""
-    home = cloud.clients(GLOBAL)
-    deploy(cloud, GLOBAL)
-    assert home("cloudformation").describe_stacks(StackName="strata-account")["Stacks"][0]["Outputs"]
-    cloud.sam("deploy", "--config-env", "local")
-
-    cf = home("cloudformation")
+    parameter group and launch template: the baseline must pass its own rules, or the quick start would stop. Read from
+    the shared dev deployment (conftest.py), the quick start's own two deploys."""
+    cf = deployed.client("cloudformation")
+    assert cf.describe_stacks(StackName="strata-account")["Stacks"][0]["Outputs"]
     stacks = [s["StackId"] for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] == "CREATE_COMPLETE"]
     hook_events = [e for s in stacks for e in cf.describe_stack_events(StackName=s)["StackEvents"] if e.get("HookType")]
     assert {e["ResourceType"] for e in hook_events} == {"AWS::RDS::DBInstance", "AWS::RDS::DBParameterGroup", "AWS::EC2::LaunchTemplate"}

@@ -1,7 +1,12 @@
-"""Lifecycle against the local cloud with the SAM CLI, each environment on its account layer: deploy dev, update
-one layer, tear down to nothing but the account layer; deploy prod, where deleting the database is refused while
-deletion protection is on; staging refused before the account layer exists, then beside dev in one account, each
-torn down without stopping the other's compliance evaluation."""
+"""Lifecycle against the local cloud with the SAM CLI, each environment on its account layer.
+
+On the shared dev deployment (conftest.py), after every test that only reads it: a parameter one layer uses updates
+that layer alone, bad input changes nothing, and `sam delete` leaves the account layer exactly as it was.
+
+In an account of its own, in the region samconfig.toml gives dev, staging and prod: an environment is refused before
+the account layer exists; prod deploys with HTTPS, Multi-AZ and replicated backups, its deletion is refused while
+deletion protection is on and the deliberate teardown keeps its data; a failed first create of prod rolls back to
+nothing; staging deploys beside dev on the one account layer and outlives dev's deletion."""
 
 from __future__ import annotations
 
@@ -9,42 +14,13 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_vpc_endpoints, overrides
+from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_vpc_endpoints, inventory, overrides
 from strata_testing import wait_stack as wait
-
-
-def inventory(c: Callable[[str], Any]) -> dict[str, list[str]]:
-    """What exists in one region of the local cloud, by kind: compared before and after an environment's life."""
-    kms = c("kms")
-    return {
-        "buckets": sorted(b["Name"] for b in c("s3").list_buckets()["Buckets"]),
-        "vpcs": sorted(v["VpcId"] for v in c("ec2").describe_vpcs()["Vpcs"] if not v.get("IsDefault")),
-        "addresses": sorted(a["AllocationId"] for a in c("ec2").describe_addresses()["Addresses"]),
-        "nat gateways": sorted(n["NatGatewayId"] for n in c("ec2").describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"),
-        "instances": sorted(i["InstanceId"] for r in c("ec2").describe_instances()["Reservations"] for i in r["Instances"]
-                            if i["State"]["Name"] != "terminated"),
-        "databases": sorted(d["DBInstanceIdentifier"] for d in c("rds").describe_db_instances()["DBInstances"]),
-        "secrets": sorted(x["Name"] for x in c("secretsmanager").list_secrets()["SecretList"]),
-        "roles": sorted(r["RoleName"] for r in c("iam").list_roles()["Roles"]),
-        "log groups": sorted(g["logGroupName"] for g in c("logs").describe_log_groups()["logGroups"]),
-        "alarms": sorted(a["AlarmName"] for a in c("cloudwatch").describe_alarms(MaxRecords=100)["MetricAlarms"]),
-        "config rules": sorted(r["ConfigRuleName"] for r in c("config").describe_config_rules()["ConfigRules"]),
-        "recorders": sorted(r["name"] for r in c("config").describe_configuration_recorders()["ConfigurationRecorders"]),
-        "trails": sorted(t["Name"] for t in c("cloudtrail").describe_trails()["trailList"]),
-        "topics": sorted(t["TopicArn"] for t in c("sns").list_topics()["Topics"]),
-        "functions": sorted(f["FunctionName"] for f in c("lambda").list_functions()["Functions"]),
-        "load balancers": sorted(lb["LoadBalancerName"] for lb in c("elbv2").describe_load_balancers()["LoadBalancers"]),
-        "auto scaling groups": sorted(g["AutoScalingGroupName"] for g in c("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]),
-        # as in AWS, a key is scheduled for deletion, never deleted at once
-        "keys": sorted(k["KeyId"] for k in kms.list_keys()["Keys"]
-                       if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"),
-        "stacks": sorted(x["StackName"] for x in c("cloudformation").list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"),
-    }
 
 
 def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
@@ -53,19 +29,9 @@ def nested(cf: Any, stack: str) -> dict[str, dict[str, Any]]:
             for r in items if r["ResourceType"] == "AWS::CloudFormation::Stack"}
 
 
-@pytest.fixture(scope="module")
-def dev(sam_build, account_build) -> Iterator[Deployment]:
-    deployment = Deployment("lifecycle-dev")
-    try:
-        deployment.deploy_account()
-        deployment.before = inventory(deployment.client)  # type: ignore[attr-defined]
-        deployment.sam("deploy", "--config-env", "local")
-        yield deployment
-    finally:
-        deployment.stop()
-
-
-def test_a_parameter_only_one_layer_uses_updates_only_that_nested_stack(dev: Deployment):
+@pytest.mark.mutates_shared_deployment
+def test_a_parameter_only_one_layer_uses_updates_only_that_nested_stack(deployed: Deployment):
+    dev = deployed
     cf = dev.client("cloudformation")
     before = nested(cf, "strata-local")
     dev.sam("deploy", "--config-env", "local", "--parameter-overrides", overrides("local", AlarmEmail="ops@example.com"))
@@ -79,7 +45,9 @@ def test_a_parameter_only_one_layer_uses_updates_only_that_nested_stack(dev: Dep
     assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@example.com")]
 
 
-def test_bad_input_is_refused_with_the_field_and_the_fix_and_changes_nothing(dev: Deployment):
+@pytest.mark.mutates_shared_deployment
+def test_bad_input_is_refused_with_the_field_and_the_fix_and_changes_nothing(deployed: Deployment):
+    dev = deployed
     cf = dev.client("cloudformation")
     before = cf.describe_stacks(StackName="strata-local")["Stacks"][0]
     result = dev.sam("deploy", "--config-env", "local", "--parameter-overrides", overrides("local", AlarmEmail="not-an-address"), check=False)
@@ -89,7 +57,9 @@ def test_bad_input_is_refused_with_the_field_and_the_fix_and_changes_nothing(dev
     assert (after["StackStatus"], after.get("LastUpdatedTime")) == (before["StackStatus"], before.get("LastUpdatedTime"))
 
 
-def test_sam_delete_leaves_nothing_behind_even_with_logs_in_every_bucket(dev: Deployment):
+@pytest.mark.mutates_shared_deployment
+def test_sam_delete_leaves_nothing_behind_even_with_logs_in_every_bucket(deployed: Deployment):
+    dev = deployed
     # Log buckets fill within minutes on AWS; S3 refuses to delete a bucket that holds any object version.
     # Versions and a delete marker in every log bucket: only Custom::EmptyBucketOnDelete lets the delete pass.
     c = dev.client
@@ -103,34 +73,70 @@ def test_sam_delete_leaves_nothing_behind_even_with_logs_in_every_bucket(dev: De
     result = dev.sam("delete", "--config-env", "local", "--no-prompts", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # nothing of the environment is left; the account layer it stood on is exactly as it was, and still recording
-    assert inventory(c) == dev.before  # type: ignore[attr-defined]
+    assert inventory(c) == dev.before
     assert all(s["recording"] for s in c("config").describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
 
 
+REGION = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
 BACKUP_REGION = "eu-central-1"
+# An artifact bucket of our own instead of resolve_s3: SAM's managed bucket denies plain-HTTP requests
+# (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
+ARTIFACTS = "strata-eu-artifacts"
 
 
 @pytest.fixture(scope="module")
-def prod(sam_build, account_build) -> Iterator[Deployment]:
-    deployment = Deployment("lifecycle-prod")
-    deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
+def account(sam_build, account_build) -> Iterator[Deployment]:
+    """An account of its own in the region of samconfig.toml's dev, staging and prod, its account layer not deployed
+    yet: the tests below deploy it (`account_layer`) once the first of them has seen an environment refused without it."""
+    assert SAMCONFIG["dev"]["deploy"]["parameters"]["region"] == SAMCONFIG["staging"]["deploy"]["parameters"]["region"] == REGION
+    deployment = Deployment("lifecycle")
+    deployment.env.update(AWS_DEFAULT_REGION=REGION, AWS_REGION=REGION)
     try:
-        region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
-        deployment.client = deployment.clients(region)
-        certificate = deployment.client("acm").request_certificate(DomainName="app.example.com")["CertificateArn"]
-        # An artifact bucket of our own instead of resolve_s3: SAM's managed bucket denies plain-HTTP requests
-        # (aws:SecureTransport), and the local cloud listens on plain HTTP on loopback.
-        deployment.client("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
-        deployment.deploy_account(region, "strata-prod-artifacts")
-        # The backups' second Region and its key (in an account, the account layer's AccountKeyArn there).
-        backup_key = deployment.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
-        deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
-                       "--parameter-overrides", overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com",
-                                                          DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key))
-        deployment.backup_key = backup_key  # type: ignore[attr-defined]
+        deployment.client = deployment.clients(REGION)
+        deployment.client("s3").create_bucket(Bucket=ARTIFACTS, CreateBucketConfiguration={"LocationConstraint": REGION})
         yield deployment
     finally:
         deployment.stop()
+
+
+def account_layer(account: Deployment) -> Deployment:
+    """The account layer in this account and region, deployed by the first test that needs it."""
+    stacks = account.client("cloudformation").list_stacks(StackStatusFilter=["CREATE_COMPLETE", "UPDATE_COMPLETE"])["StackSummaries"]
+    if "strata-account" not in {x["StackName"] for x in stacks}:
+        account.deploy_account(REGION, ARTIFACTS)
+    return account
+
+
+def deploy(deployment: Deployment, env: str, *extra: str, stack: str | None = None, check: bool = True,
+           **named: str) -> subprocess.CompletedProcess[str]:
+    """`sam deploy --config-env <env>` into this account, with the config-env's overrides plus these."""
+    name = ["--stack-name", stack] if stack else []
+    return deployment.sam("deploy", "--config-env", env, "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", ARTIFACTS, *name,
+                          "--parameter-overrides", overrides(env, *extra, **named), check=check)
+
+
+def test_an_environment_is_refused_before_its_account_layer_exists_and_nothing_is_created(account: Deployment):
+    """Refused before anything exists, naming the SSM parameter the account layer writes."""
+    cf = account.client("cloudformation")
+    assert [x for x in cf.list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"] == [], "needs an account without its layer"
+    certificate = account.client("acm").request_certificate(DomainName="staging.example.com")["CertificateArn"]
+    refused = deploy(account, "staging", check=False, CertificateArn=certificate, AlarmEmail="oncall@example.com")
+    assert refused.returncode != 0
+    assert ("Unable to fetch parameters [/strata/account/config/recorder-name] from parameter store for this account"
+            in refused.stdout + refused.stderr), refused.stdout[-2000:] + refused.stderr[-2000:]
+    assert [x for x in cf.list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"] == []
+
+
+@pytest.fixture(scope="module")
+def prod(account: Deployment) -> Deployment:
+    account_layer(account)
+    certificate = account.client("acm").request_certificate(DomainName="app.example.com")["CertificateArn"]
+    # The backups' second Region and its key (in an account, the account layer's AccountKeyArn there).
+    backup_key = account.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
+    deploy(account, "prod", CertificateArn=certificate, AlarmEmail="oncall@example.com", DbBackupReplicationRegion=BACKUP_REGION,
+           DbBackupReplicationKmsKeyArn=backup_key)
+    account.backup_key = backup_key  # type: ignore[attr-defined]
+    return account
 
 
 def test_prod_is_deployed_with_https_multi_az_and_deletion_protection(prod: Deployment):
@@ -157,10 +163,9 @@ def test_prods_automated_backups_are_replicated_to_the_second_region_under_its_k
 
 
 def test_prod_without_a_backup_region_is_refused_before_anything_is_created(prod: Deployment):
-    out = prod.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket", "strata-prod-artifacts",
-                   "--stack-name", "strata-prod-norepl", "--parameter-overrides",
-                   overrides("prod", "EnvironmentSuffix=prodnr", CertificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/"
-                             "00000000-0000-0000-0000-000000000000", AlarmEmail="oncall@example.com"), check=False)
+    out = deploy(prod, "prod", "EnvironmentSuffix=prodnr", stack="strata-prod-norepl", check=False,
+                 CertificateArn="arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000",
+                 AlarmEmail="oncall@example.com")
     assert out.returncode != 0
     assert "DbBackupReplicationRegion is empty but prod keeps its database backups in a second Region" in out.stdout + out.stderr
     with pytest.raises(prod.client("cloudformation").exceptions.ClientError):
@@ -241,89 +246,66 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
             key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 
 
-def test_a_failed_first_create_of_prod_rolls_back_to_nothing(sam_build, account_build):
+def test_a_failed_first_create_of_prod_rolls_back_to_nothing(account: Deployment):
     """The last check fails (the listener serves a certificate no client can validate), after the database and
-    the load balancer exist: deletion protection is not on yet, so the rollback removes everything."""
-    deployment = Deployment("lifecycle-prod-failed")
-    deployment.env.update(AWS_DEFAULT_REGION="eu-west-1", AWS_REGION="eu-west-1")
-    try:
-        region = SAMCONFIG["prod"]["deploy"]["parameters"]["region"]
-        c = deployment.client = deployment.clients(region)
-        cert, key = _self_signed("app.example.com")
-        certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
-        c("s3").create_bucket(Bucket="strata-prod-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
-        deployment.deploy_account(region, "strata-prod-artifacts")
-        backup_key = deployment.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
-        before = inventory(c)
-        result = deployment.sam("deploy", "--config-env", "prod", "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
-                                "strata-prod-artifacts", "--parameter-overrides",
-                                overrides("prod", CertificateArn=certificate, AlarmEmail="oncall@example.com",
-                                          DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key), check=False)
-        assert result.returncode != 0
-        cf = c("cloudformation")
-        root = cf.describe_stacks(StackName="strata-prod")["Stacks"][0]
-        assert root["StackStatus"] == "ROLLBACK_COMPLETE"
-        failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
-        assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
-        # nothing left but the account layer (RetainExceptOnCreate retains nothing a rolled-back create made)
-        after = inventory(c)
-        after["stacks"].remove("strata-prod")  # ROLLBACK_COMPLETE until deleted, as in AWS
-        assert after == before
-    finally:
-        deployment.stop()
+    the load balancer exist: deletion protection is not on yet, so the rollback removes everything. A prod of its own
+    suffix, so that it fails the same whether the prod above is still there or torn down."""
+    c = account_layer(account).client
+    cert, key = _self_signed("app.example.com")
+    certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
+    backup_key = account.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
+    before = inventory(c)
+    result = deploy(account, "prod", "EnvironmentSuffix=prodfail", stack="strata-prodfail", check=False, CertificateArn=certificate,
+                    AlarmEmail="oncall@example.com", DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key)
+    assert result.returncode != 0
+    cf = c("cloudformation")
+    root = cf.describe_stacks(StackName="strata-prodfail")["Stacks"][0]
+    assert root["StackStatus"] == "ROLLBACK_COMPLETE"
+    failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
+    # nothing left but what was there before (RetainExceptOnCreate retains nothing a rolled-back create made)
+    after = inventory(c)
+    after["stacks"].remove("strata-prodfail")  # ROLLBACK_COMPLETE until deleted, as in AWS
+    assert after == before
 
 
-def test_staging_needs_the_account_layer_and_outlives_dev_in_one_account(sam_build, account_build):
-    """An environment deployed before its account layer is refused before anything exists, naming the SSM parameter
-    the layer writes; with the layer, staging and dev deploy beside each other on its one recorder and trail, and
-    tearing dev down leaves staging's Config rules evaluating (each environment once created its own singletons, or
-    rode on dev's recorder and lost it with dev)."""
-    deployment = Deployment("lifecycle-environments")
-    region = SAMCONFIG["staging"]["deploy"]["parameters"]["region"]
-    assert SAMCONFIG["dev"]["deploy"]["parameters"]["region"] == region
-    deployment.env.update(AWS_DEFAULT_REGION=region, AWS_REGION=region)
-    try:
-        c = deployment.client = deployment.clients(region)
-        c("s3").create_bucket(Bucket="strata-env-artifacts", CreateBucketConfiguration={"LocationConstraint": region})
-        certificate = c("acm").request_certificate(DomainName="staging.example.com")["CertificateArn"]
+def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
+    """Staging and dev deploy beside each other on the account layer's one recorder and trail; tearing dev down removes
+    exactly what dev added and leaves staging's Config rules evaluating (each environment once created its own
+    singletons, or rode on dev's recorder and lost it with dev); staging's deliberate teardown keeps only its data."""
+    c = account_layer(account).client
+    cf = c("cloudformation")
+    certificate = c("acm").request_certificate(DomainName="staging.example.com")["CertificateArn"]
+    before = inventory(c)
+    deploy(account, "dev")
+    with_dev = inventory(c)
+    deploy(account, "staging", CertificateArn=certificate, AlarmEmail="oncall@example.com")
+    assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    with_both = inventory(c)
+    assert with_both["recorders"] == ["strata-account"] and with_both["trails"] == ["strata-account"]
 
-        def deploy(env: str, check: bool = True, **extra: str) -> subprocess.CompletedProcess[str]:
-            return deployment.sam("deploy", "--config-env", env, "--no-confirm-changeset", "--no-resolve-s3", "--s3-bucket",
-                                  "strata-env-artifacts", "--parameter-overrides", overrides(env, **extra), check=check)
+    account.sam("delete", "--config-env", "dev", "--no-prompts", "--region", REGION)
+    without_dev = inventory(c)
+    # what went is exactly what dev had added; nothing came
+    assert {k: sorted(set(with_both[k]) - set(without_dev[k])) for k in with_both} == {
+        k: sorted(set(with_dev[k]) - set(before[k])) for k in with_dev}
+    assert all(set(without_dev[k]) <= set(with_both[k]) for k in with_both)
+    config = c("config")
+    staging_rules = Baseline.read(c, "strata-staging").resources("Compliance", "AWS::Config::ConfigRule").values()
+    assert set(staging_rules) <= {r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]}
+    assert all(x["recording"] for x in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
 
-        cf = c("cloudformation")
-        refused = deploy("staging", check=False, CertificateArn=certificate, AlarmEmail="oncall@example.com")
-        assert refused.returncode != 0
-        assert ("Unable to fetch parameters [/strata/account/config/recorder-name] from parameter store for this account"
-                in refused.stdout + refused.stderr), refused.stdout[-2000:] + refused.stderr[-2000:]
-        assert [x for x in cf.list_stacks()["StackSummaries"] if x["StackStatus"] != "DELETE_COMPLETE"] == []
-
-        deployment.deploy_account(region, "strata-env-artifacts")
-        before = inventory(c)
-        deploy("dev")
-        deploy("staging", CertificateArn=certificate, AlarmEmail="oncall@example.com")
-        assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-        assert inventory(c)["recorders"] == ["strata-account"] and inventory(c)["trails"] == ["strata-account"]
-
-        deployment.sam("delete", "--config-env", "dev", "--no-prompts", "--region", region)
-        config = c("config")
-        staging_rules = Baseline.read(c, "strata-staging").resources("Compliance", "AWS::Config::ConfigRule").values()
-        assert set(staging_rules) <= {r["ConfigRuleName"] for r in config.describe_config_rules()["ConfigRules"]}
-        assert all(x["recording"] for x in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
-
-        # staging protects its database and load balancer, as prod does: the runbook's teardown turns that off first.
-        done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", region,
-                               "--confirm", "strata-staging", "--timeout", "240"], env=deployment.env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        after = inventory(c)
-        added = {k: sorted(set(after[k]) - set(before[k])) for k in after}
-        removed = {k: sorted(set(before[k]) - set(after[k])) for k in after}
-        # the account layer is exactly as it was; of staging only its retained data is left (RetainData): its two log
-        # buckets, its log groups and its key (the database's final snapshot is not in the inventory)
-        assert not any(removed.values()), removed
-        assert {k for k, v in added.items() if v} <= {"buckets", "log groups", "keys"}, added
-        assert len(added["buckets"]) == 2 and all(b.startswith("strata-staging-") for b in added["buckets"]), added
-        assert added["log groups"] and all("strata-staging" in g or "/strata/staging/" in g for g in added["log groups"]), added
-        assert len(added["keys"]) == 1, added
-    finally:
-        deployment.stop()
+    # staging protects its database and load balancer, as prod does: the runbook's teardown turns that off first.
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", REGION,
+                           "--confirm", "strata-staging", "--timeout", "240"], env=account.env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = inventory(c)
+    added = {k: sorted(set(after[k]) - set(before[k])) for k in after}
+    removed = {k: sorted(set(before[k]) - set(after[k])) for k in after}
+    # the account layer is exactly as it was; of staging only its retained data is left (RetainData): its two log
+    # buckets, its log groups and its key (the database's final snapshot is not in the inventory)
+    assert not any(removed.values()), removed
+    assert {k for k, v in added.items() if v} <= {"buckets", "log groups", "keys"}, added
+    assert len(added["buckets"]) == 2 and all(b.startswith("strata-staging-") for b in added["buckets"]), added
+    assert added["log groups"] and all("strata-staging" in g or "/strata/staging/" in g for g in added["log groups"]), added
+    assert len(added["keys"]) == 1, added

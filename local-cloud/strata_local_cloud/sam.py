@@ -1,0 +1,66 @@
+"""`python -m strata_local_cloud.sam ARGS`: the pinned SAM CLI, unchanged, except that its waits poll the local cloud
+every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback.
+
+Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
+--help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
+DELETE_COMPLETE through botocore's `stack_delete_complete` waiter with a fixed 30 s delay that no setting changes
+(samcli/lib/delete/cfn_utils.py, `waiter_config = {"Delay": 30}`). A delete the local cloud finishes in a second
+then takes 30 s; the tests' deletes spent most of their time asleep there. Here every botocore waiter in the SAM CLI
+polls at SAM_CLI_POLL_DELAY and keeps its whole time budget (the attempts grow as the delay shrinks), so what SAM
+waits for, and what it does when the wait ends, is unchanged. Not an AWS behaviour: only how often a client asks.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import urllib.parse
+from typing import Any
+
+from .launch import SAM_POLL_DELAY
+
+
+def _is_local(endpoint: str) -> bool:
+    host = urllib.parse.urlsplit(endpoint).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+def fast_waiters(delay: float) -> None:
+    """Every botocore waiter polls every `delay` seconds at most, within the time budget it had (delay x attempts)."""
+    from botocore.waiter import Waiter
+
+    original = Waiter.wait
+
+    @functools.wraps(original)
+    def wait(self: Any, **kwargs: Any) -> Any:
+        config = dict(kwargs.pop("WaiterConfig", None) or {})
+        given = config.get("Delay", self.config.delay)
+        if given > delay:
+            attempts = config.get("MaxAttempts", self.config.max_attempts)
+            config.update(Delay=delay, MaxAttempts=math.ceil(attempts * given / delay))
+        return original(self, WaiterConfig=config, **kwargs)
+
+    Waiter.wait = wait  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> int:
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not _is_local(endpoint):
+        print("strata_local_cloud.sam runs the SAM CLI against a local cloud only: AWS_ENDPOINT_URL must be a loopback URL "
+              f"(it is {endpoint!r}); against AWS, run sam itself", file=sys.stderr)
+        return 2
+    fast_waiters(float(os.environ.get("SAM_CLI_POLL_DELAY", SAM_POLL_DELAY)))
+    from samcli.cli.main import cli
+
+    sys.argv = ["sam", *(sys.argv[1:] if argv is None else argv)]
+    try:
+        cli()
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

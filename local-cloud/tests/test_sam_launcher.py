@@ -1,0 +1,71 @@
+"""`python -m strata_local_cloud.sam`: the SAM CLI whose waits poll at SAM_CLI_POLL_DELAY, for a local cloud only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import botocore.waiter
+import pytest
+
+from strata_local_cloud import sam
+
+
+def run(endpoint: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    if endpoint is not None:
+        env["AWS_ENDPOINT_URL"] = endpoint
+    return subprocess.run([sys.executable, "-m", "strata_local_cloud.sam", *args], env={**env, "SAM_CLI_TELEMETRY": "0"},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("endpoint", [None, "https://cloudformation.us-east-1.amazonaws.com", "http://10.0.0.5:4566"])
+def test_it_refuses_to_run_unless_the_endpoint_is_a_local_cloud_on_loopback(endpoint: str | None) -> None:
+    done = run(endpoint, "--version")
+    assert done.returncode == 2
+    assert "AWS_ENDPOINT_URL must be a loopback URL" in done.stderr and "run sam itself" in done.stderr
+
+
+def test_against_a_loopback_endpoint_it_is_the_sam_cli() -> None:
+    done = run("http://127.0.0.1:1", "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("SAM CLI, version ")
+
+
+def test_a_waiter_polls_at_the_delay_and_keeps_its_whole_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sam delete's waiter asks for a 30 s delay (and the model's 120 attempts: an hour); here it polls every 0.5 s,
+    up to 7,200 times, and stops at the same acceptor as before."""
+    monkeypatch.setattr(botocore.waiter.Waiter, "wait", botocore.waiter.Waiter.wait)  # undone after the test
+    sam.fast_waiters(0.5)
+    config = botocore.waiter.SingleWaiterConfig({"delay": 30, "maxAttempts": 120, "operation": "DescribeStacks", "acceptors": [
+        {"state": "success", "matcher": "path", "argument": "Stacks[0].StackStatus", "expected": "DELETE_COMPLETE"}]})
+    statuses = iter(["DELETE_IN_PROGRESS", "DELETE_IN_PROGRESS", "DELETE_COMPLETE"])
+    sleeps: list[float] = []
+    monkeypatch.setattr(botocore.waiter.time, "sleep", sleeps.append)
+
+    def describe(**_: Any) -> dict[str, Any]:
+        return {"Stacks": [{"StackStatus": next(statuses)}]}
+
+    botocore.waiter.Waiter("StackDeleteComplete", config, describe).wait(StackName="s", WaiterConfig={"Delay": 30})
+    assert sleeps == [0.5, 0.5]
+
+    # the budget: 30 s x 120 attempts before, 0.5 s x 7,200 now; a waiter that never matches gives up after as long
+    sleeps.clear()
+    never = botocore.waiter.Waiter("StackDeleteComplete", config, lambda **_: {"Stacks": [{"StackStatus": "DELETE_IN_PROGRESS"}]})
+    with pytest.raises(botocore.waiter.WaiterError, match="Max attempts exceeded"):
+        never.wait(StackName="s", WaiterConfig={"Delay": 30})
+    assert len(sleeps) == 7199 and sum(sleeps) == pytest.approx(30 * 120 - 0.5)
+
+
+def test_a_waiter_that_already_polls_faster_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore.waiter.Waiter, "wait", botocore.waiter.Waiter.wait)
+    sam.fast_waiters(0.5)
+    config = botocore.waiter.SingleWaiterConfig({"delay": 0.2, "maxAttempts": 3, "operation": "DescribeStacks", "acceptors": [
+        {"state": "success", "matcher": "path", "argument": "Stacks[0].StackStatus", "expected": "DONE"}]})
+    sleeps: list[float] = []
+    monkeypatch.setattr(botocore.waiter.time, "sleep", sleeps.append)
+    with pytest.raises(botocore.waiter.WaiterError):
+        botocore.waiter.Waiter("W", config, lambda **_: {"Stacks": [{"StackStatus": "NOT_YET"}]}).wait()
+    assert sleeps == [0.2, 0.2]
