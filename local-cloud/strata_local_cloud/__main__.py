@@ -18,17 +18,32 @@ import sys
 import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
-
 
 def main(argv: list[str] | None = None) -> None:
+    """The command: a local cloud forked by the zygote STRATA_LOCAL_CLOUD_ZYGOTE names, if there is one that serves it
+    (this process then stands in for it: zygote.py), else one started here."""
+    args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("STRATA_LOCAL_CLOUD_ZYGOTE"):
+        from .zygote import run_in_zygote
+
+        code = run_in_zygote(args)
+        if code is not None:
+            sys.exit(code)
+    serve(args)
+
+
+def serve(argv: list[str]) -> None:
+    """The local cloud itself, in this process, until SIGTERM or SIGINT."""
+    from werkzeug.serving import make_server
+
     parser = argparse.ArgumentParser(prog="strata-local-cloud", description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     parser.add_argument("-p", "--port", type=int, default=0, help="port (default 0: a free one)")
     parser.add_argument("--url-file", type=Path, help="write the URL here once listening")
-    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    args = parser.parse_args(argv)
     level = os.environ.get("STRATA_LOCAL_CLOUD_LOG", "WARNING")
-    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # force: a cloud forked by the zygote has the zygote's logging set up; this cloud's level and stream replace it
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True)
     logging.getLogger("werkzeug").setLevel(level)
     logging.getLogger("samtranslator").setLevel("ERROR")  # "unpublished metrics" on every SAM translation
 

@@ -80,3 +80,34 @@ class LocalCloud:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Zygote:
+    """A fork server for local clouds (zygote.py): each LocalCloud started with `env()` in its environment is forked
+    from it instead of starting from scratch. The test command runs one for its whole run (tools/test.sh)."""
+
+    def __init__(self, log: Path | None = None, timeout: float = 60) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="strata-zygote-"))
+        self.socket = self.dir / "socket"
+        out: IO[bytes] | int = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 - the child writes to it for its life
+        self.proc = subprocess.Popen([sys.executable, "-m", "strata_local_cloud.zygote", "--socket", str(self.socket)],
+                                     stdout=subprocess.DEVNULL, stderr=out)
+        deadline = time.monotonic() + timeout
+        while not self.socket.exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the zygote did not start{_tail(log)}")
+            time.sleep(0.05)
+
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        return {**(os.environ if base is None else base), "STRATA_LOCAL_CLOUD_ZYGOTE": str(self.socket)}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)

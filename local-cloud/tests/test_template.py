@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -110,3 +111,23 @@ def test_sam_transform_needs_packaged_code():
     params = {k: str(v.get("Default", "x")) for k, v in raw["Parameters"].items()}
     with pytest.raises(ValidationError, match=r"Transform AWS::Serverless-2016-10-31 failed with: .*CodeUri"):
         tpl.apply_transforms(raw, params, PSEUDO)
+
+
+YAML_CASES = {
+    "short-form intrinsics": "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub '${AWS::StackName}-x'\n"
+                             "      Tags: [{Key: a, Value: !GetAtt B.Arn}, {Key: b, Value: !Ref P}, {Key: c, Value: !Join ['-', [a, !Ref P]]}]\n",
+    "timestamps stay strings": "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  T: {Type: AWS::SNS::Topic}\n",
+    "merge keys": "Base: &base {Type: AWS::SNS::Topic}\nResources:\n  T:\n    <<: *base\n",
+    "a JSON template keeps its key order": '{"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {"b": 1, "a": 2}}}}',
+}
+
+
+@pytest.mark.parametrize("body", [*YAML_CASES.values(), *(p.read_text() for p in sorted([REPO / "template.yaml", REPO / "account" / "template.yaml",
+                                                                                         *(REPO / "nested").glob("*.yaml")]))],
+                         ids=[*YAML_CASES, "template.yaml", "account/template.yaml", *(p.stem for p in sorted((REPO / "nested").glob("*.yaml")))])
+def test_templates_read_exactly_as_the_sam_cli_reads_them(body: str):
+    """parse() reads YAML with libyaml's parser and the SAM CLI's own constructors: the same values, types and order."""
+    from samcli.yamlhelper import yaml_parse
+
+    assert json.dumps(tpl.parse(body)) == json.dumps(yaml_parse(body))
+    assert type(tpl.parse(body)) is type(yaml_parse(body))

@@ -146,9 +146,18 @@ def credentials(account: str, endpoint: str) -> tuple[str, str, str | None]:
 
 _clients: dict[tuple[str, str, str, str], Any] = {}
 _clients_lock = threading.Lock()
+# botocore's data loader with the service models already parsed, when this process was forked from a zygote that
+# made it (zygote.preload): a loader is pure data, read from botocore's and boto3's data directories.
+preloaded_loader: Any = None
+
+
 @functools.cache
 def shared_session() -> boto3.session.Session:
-    return boto3.session.Session()
+    session = boto3.session.Session()  # made in this process: its config and credentials are this process's
+    if preloaded_loader is not None:
+        session._session.register_component("data_loader", preloaded_loader)
+        session._loader = preloaded_loader
+    return session
 
 
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120)

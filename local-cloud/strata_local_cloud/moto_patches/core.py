@@ -10,6 +10,11 @@ moto's server also finds each request's backend from its host name under one pro
 request lists moto's package directory (an `isdir` per service) and tries its URL patterns in turn. The answer
 depends on the host name alone, so it is kept per host: the same backend, without serialising every request
 behind a directory listing (measured with py-spy: a tenth of the local cloud's samples in a deploy were there).
+
+moto's IAM backend parses its copy of the AWS managed policies (a 4 MB JSON string) and serialises each policy's
+document again for every account it creates (py-spy: 0.7 s of CPU per account, a tenth of a deploy's). The parse and
+the documents are the same for every account, so they are made once per process (the zygote makes them before it
+forks: zygote.py); each account still gets its own policy objects, as before.
 """
 
 from __future__ import annotations
@@ -53,8 +58,35 @@ def _per_host(find: Callable[[Any, str | None], Any]) -> Callable[[Any, str | No
     return get
 
 
+@functools.cache
+def aws_managed_policies() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(name, AWSManagedPolicy arguments) for each AWS managed policy moto carries, as its from_data makes them."""
+    import json
+    from datetime import datetime
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return tuple((name, {"default_version_id": d.get("DefaultVersionId"), "path": d.get("Path"), "document": json.dumps(d.get("Document")),
+                         "create_date": datetime.fromisoformat(d["CreateDate"]), "update_date": datetime.fromisoformat(d["UpdateDate"])})
+                 for name, d in json.loads(aws_managed_policies_data).items())
+
+
+def _init_aws_policies(self: Any) -> list[Any]:
+    from moto.iam.models import AWSManagedPolicy
+    from moto.settings import load_iam_aws_managed_policies
+
+    if not load_iam_aws_managed_policies():
+        return []
+    # Any: moto's own from_data makes these the same way; its CloudFormation hooks left abstract are never called for them
+    make: Any = AWSManagedPolicy
+    return [make(name, account_id=self.account_id, region=self.region_name, **arguments) for name, arguments in aws_managed_policies()]
+
+
 def install(plane: DataPlane) -> None:
     import moto.core.responses
+    from moto.iam.models import IAMBackend
+
+    IAMBackend._init_aws_policies = _init_aws_policies  # type: ignore[method-assign]
     import moto.core.routing
     import moto.core.utils
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication

@@ -1,0 +1,303 @@
+"""A fork server for local clouds: `python -m strata_local_cloud.zygote --socket PATH` imports the local cloud and
+parses the service models once, then forks a fresh local cloud for each `strata-local-cloud` started with
+STRATA_LOCAL_CLOUD_ZYGOTE=PATH in its environment. The test command runs one for its whole run (tools/test.sh).
+
+Why: a local cloud spends about 3 s of CPU before its first deploy (importing moto, botocore, cfn-lint and the SAM
+translator; parsing a botocore model per service twice, moto's and the providers'), and the test suites start some
+forty, each of them fresh so that no test sees another's resources. Forked from a process that did that work once,
+a local cloud starts in a tenth of that, as fresh as one started on its own: no request has been served and no
+backend exists before the fork, and everything a cloud makes (its working directory, data plane, moto's backends,
+its engine) is made after it.
+
+What a started cloud looks like is unchanged: the `strata-local-cloud` process the caller started stays, as a thin
+stand-in whose standard streams, working directory, environment and arguments the forked cloud takes over. A signal
+sent to it is passed on; it exits as the cloud exits (with its code, or by the same signal); and if it is killed
+(SIGKILL included) the cloud kills itself at once, so everything a killed local cloud leaves is what it always left
+(workdir.py reaps that). Without STRATA_LOCAL_CLOUD_ZYGOTE, or when the zygote cannot serve the request, the
+command starts the local cloud on its own, as it always did.
+
+Only variables read when modules are imported cannot differ between the zygote and a cloud (moto's settings, the
+engine's worker count, where botocore finds its data): a request whose values differ is declined with the reason,
+and that cloud starts on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
+
+ENV = "STRATA_LOCAL_CLOUD_ZYGOTE"
+# Read once, when a module is imported (moto.settings; cfn/executor.py WORKERS; botocore's loader data path): a cloud
+# forked from the zygote has the zygote's values, so a request must have the same ones.
+IMPORT_TIME = ("MOTO_", "TEST_SERVER_MODE", "STRATA_LOCAL_CLOUD_WORKERS", "AWS_DATA_PATH")
+# __main__.main sets this default before it imports moto; so does the zygote, and a request is compared with it applied.
+DEFAULTS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+LOG = logging.getLogger("strata.zygote")
+
+
+def import_time_env(env: dict[str, str]) -> dict[str, str]:
+    values = {**DEFAULTS, **env}
+    return {k: v for k, v in values.items() if k.startswith(IMPORT_TIME)}
+
+
+# -- the stand-in: the `strata-local-cloud` process a caller starts -------------------------------------------------
+
+def run_in_zygote(args: list[str]) -> int | None:
+    """Asks the zygote named by STRATA_LOCAL_CLOUD_ZYGOTE for a local cloud with these arguments and stands in for it
+    until it ends; returns its exit code (or ends by its signal). None: no zygote, or it declined (start on your own)."""
+    path = os.environ.get(ENV)
+    if not path:
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+        request = {"argv": ["strata-local-cloud", *args], "env": dict(os.environ), "cwd": os.getcwd()}
+        socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+        reader = conn.makefile("rb")
+        reply = json.loads(reader.readline() or b"{}")
+    except (OSError, ValueError) as error:
+        print(f"strata-local-cloud: the zygote at {path} is not available ({error}); starting on its own", file=sys.stderr, flush=True)
+        conn.close()
+        return None
+    if "pid" not in reply:
+        print(f"strata-local-cloud: the zygote declined ({reply.get('declined', 'no answer')}); starting on its own", file=sys.stderr, flush=True)
+        conn.close()
+        return None
+    pid = int(reply["pid"])
+
+    def forward(signum: int, _frame: Any) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(signum, forward)
+    line = reader.readline()  # the cloud's end, as the zygote reaped it; empty if the zygote itself went away
+    status = json.loads(line) if line else {"exit": 1}
+    if "signal" in status:
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
+            signal.signal(status["signal"], signal.SIG_DFL)
+        os.kill(os.getpid(), status["signal"])
+    return int(status.get("exit", 1))
+
+
+# -- the zygote -------------------------------------------------------------------------------------------------------
+
+def preload() -> None:
+    """Everything a local cloud imports and parses before its first deploy that is the same for every cloud: modules,
+    and the service models (pure data) in moto's loader and in the providers' session's. No client, credentials,
+    config file, backend or thread: those are each cloud's own."""
+    for name, value in DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    import boto3
+    import botocore.loaders
+    import cfnlint.schema  # noqa: F401 - the registry schemas' modules
+    import moto.backends
+    import moto.core.utils
+    import moto.moto_server.werkzeug_app
+    import moto.server
+    import samtranslator.translator.transform  # noqa: F401
+    import werkzeug.serving  # noqa: F401
+
+    from . import __main__, dataplane, moto_patches, services  # noqa: F401
+    from .cfn import api, context  # noqa: F401
+
+    moto_patches.core.aws_managed_policies()  # parsed once for every account of every cloud
+    # The providers' session's loader, made as boto3.Session makes it (botocore's data, then boto3's), without the
+    # session: a session reads the configuration file and credentials of the environment it is made in, the cloud's.
+    loader = botocore.loaders.create_loader()
+    loader.search_paths.append(str(Path(boto3.__file__).parent / "data"))
+    for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
+        with contextlib.suppress(Exception):
+            loader.load_data(name)
+    for service in __main__.WARM:
+        with contextlib.suppress(Exception):  # what is missing here is loaded by the cloud that needs it
+            moto.core.utils.get_service_model(service)
+            moto.backends.get_backend(service)  # type: ignore[call-overload]
+            for kind in ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2"):
+                loader.load_service_model(service, kind)
+    context.preloaded_loader = loader
+
+
+def serve(path: Path) -> None:
+    preload()
+    # No thread may run at a fork (the child would hold locks no thread releases): nothing above starts one.
+    assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
+    base_env = import_time_env(dict(os.environ))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pending = path.with_name(path.name + ".pending")
+    for stale in (path, pending):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    listener.bind(str(pending))
+    listener.listen(64)
+    pending.replace(path)  # the socket appears under its name listening: a stand-in never finds it refusing
+    children: dict[int, socket.socket] = {}
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the loop (set_wakeup_fd) to reap
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    print(f"STRATA_LOCAL_CLOUD_ZYGOTE={path}", flush=True)
+    try:
+        while not stopping:
+            for key, _ in selector.select(timeout=1.0):
+                if key.fileobj is listener:
+                    _accept(listener, selector, wake_r, wake_w, base_env, children)
+                else:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(wake_r, 512)
+            _reap(children)
+    finally:
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    # The clouds still running end with the zygote (their parent-death signal, SIGTERM: a normal stop).
+
+
+def _accept(listener: socket.socket, selector: selectors.BaseSelector, wake_r: int, wake_w: int, base_env: dict[str, str],
+            children: dict[int, socket.socket]) -> None:
+    conn, _ = listener.accept()
+    fds: list[int] = []
+    try:
+        conn.settimeout(10)
+        data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+        while not data.endswith(b"\n"):
+            more = conn.recv(1 << 20)
+            if not more:
+                raise ValueError("the request ended early")
+            data += more
+        request = json.loads(data)
+        if len(fds) != 3:
+            raise ValueError(f"expected the 3 standard streams, got {len(fds)} descriptors")
+        differing = sorted(k for k in set(base_env) | set(import_time_env(request["env"]))
+                           if base_env.get(k) != import_time_env(request["env"]).get(k))
+        if differing:
+            conn.sendall(json.dumps({"declined": f"variables read at import differ from the zygote's: {', '.join(differing)}"}).encode() + b"\n")
+            conn.close()
+            return
+        conn.settimeout(None)
+    except (OSError, ValueError, KeyError) as error:
+        LOG.warning("a request was refused: %s", error)
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps({"declined": str(error)}).encode() + b"\n")
+        conn.close()
+        for fd in fds:
+            os.close(fd)
+        return
+    pid = os.fork()
+    if pid == 0:
+        selector.close()
+        listener.close()
+        for other in children.values():
+            other.close()
+        for fd in (wake_r, wake_w):
+            os.close(fd)
+        _child(conn, request, fds)
+    for fd in fds:
+        os.close(fd)
+    children[pid] = conn
+    with contextlib.suppress(OSError):
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _reap(children: dict[int, socket.socket]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        conn = children.pop(pid, None)
+        if conn is None:
+            continue
+        end = {"signal": os.WTERMSIG(status)} if os.WIFSIGNALED(status) else {"exit": os.waitstatus_to_exitcode(status)}
+        with contextlib.suppress(OSError):  # the stand-in may be gone already (it was killed: so was the cloud)
+            conn.sendall(json.dumps(end).encode() + b"\n")
+        conn.close()
+
+
+def _child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> NoReturn:
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL)
+        _parent_death_signal(signal.SIGTERM)  # a zygote that ends stops its clouds as `kill` would
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = list(request["argv"])
+        import tempfile
+
+        tempfile.tempdir = None  # gettempdir() again from this cloud's TMPDIR
+        from moto.moto_api._internal import mock_random
+
+        mock_random.seed()  # the zygote's random state is every child's: draw fresh (os.urandom) for this cloud
+
+        def watch() -> None:
+            # The stand-in closes its end only when it ends; killed (SIGKILL included), it cannot pass that on, so the
+            # cloud ends the way it would have if it had been killed itself.
+            with contextlib.suppress(OSError):
+                while conn.recv(4096):
+                    pass
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        threading.Thread(target=watch, daemon=True, name="stand-in").start()
+        from .__main__ import serve
+
+        serve(sys.argv[1:])
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except BaseException:  # noqa: BLE001 - whatever ends the cloud is printed to its log and becomes exit code 1
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+    os._exit(code)
+
+
+def _parent_death_signal(signum: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG (Linux)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m strata_local_cloud.zygote", description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", type=Path, required=True, help="the Unix socket to listen on")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("STRATA_LOCAL_CLOUD_LOG", "WARNING"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    serve(args.socket)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Local clouds forked from a zygote (zygote.py) behave as local clouds started on their own: fresh and independent,
+stopped and killed the same way, their exit passed on; a zygote that cannot serve a request leaves the cloud to start
+on its own, saying why."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from strata_local_cloud.launch import LocalCloud, Zygote
+from strata_local_cloud.workdir import processes_naming
+
+pytestmark = pytest.mark.xdist_group("local-cloud-zygote")  # one zygote for the module, stopped by its last test
+
+
+@pytest.fixture(scope="module")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """One zygote for this module's tests (each stops the clouds it starts; the last one stops the zygote)."""
+    started = Zygote(log=tmp_path_factory.mktemp("zygote") / "zygote.log")
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def env(zygote: Zygote, tmp_path: Path, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
+    return zygote.env({**base, "TMPDIR": str(tmp_path), **extra})
+
+
+HAS_MARIADB = bool(shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_bytes().rsplit(b")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def until(check, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def client(cloud: LocalCloud, service: str):
+    return boto3.client(service, endpoint_url=cloud.url, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+
+
+def test_a_forked_cloud_serves_is_fresh_and_independent_and_stops_with_exit_code_0(zygote: Zygote, tmp_path: Path) -> None:
+    one = LocalCloud(log=tmp_path / "one.log", env=env(zygote, tmp_path))
+    two = LocalCloud(log=tmp_path / "two.log", env=env(zygote, tmp_path))
+    try:
+        forked = children(zygote.proc.pid)
+        assert len(forked) == 2, "both clouds are the zygote's children, not the starter's own"
+        client(one, "s3").create_bucket(Bucket="only-in-one")
+        assert [b["Name"] for b in client(one, "s3").list_buckets()["Buckets"]] == ["only-in-one"]
+        assert client(two, "s3").list_buckets()["Buckets"] == []
+        # each draws its own IDs (moto's random state is reseeded after the fork, not the zygote's copied)
+        vpcs = [client(c, "ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"] for c in (one, two)]
+        assert vpcs[0] != vpcs[1]
+        cf = client(one, "cloudformation")
+        cf.create_stack(StackName="s", TemplateBody='{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}')
+        assert until(lambda: cf.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE")
+    finally:
+        one.stop()
+        two.stop()
+    assert (one.proc.returncode, two.proc.returncode) == (0, 0)
+    assert until(lambda: not any(alive(p) for p in forked))
+    assert not list(tmp_path.glob("strata-local-cloud-run-*")), "a normal stop leaves no working directory"
+
+
+def test_killing_the_stand_in_kills_the_cloud_and_the_next_start_reaps_what_it_left(zygote: Zygote, tmp_path: Path) -> None:
+    killed = LocalCloud(log=tmp_path / "killed.log", env=env(zygote, tmp_path))
+    [cloud] = children(zygote.proc.pid)
+    [work] = tmp_path.glob("strata-local-cloud-run-*")
+    if HAS_MARIADB:  # what the cloud started dies with it too: the MariaDB behind an instance
+        client(killed, "rds").create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.small",
+                                                 MasterUsername="admin", ManageMasterUserPassword=True, AllocatedStorage=20)
+        assert until(lambda: any(b"mariadbd" in cmdline(p) for p in processes_naming(work)), 90), "the MariaDB never started"
+    os.kill(killed.proc.pid, signal.SIGKILL)
+    killed.proc.wait()
+    assert until(lambda: not alive(cloud)), "the cloud outlived its killed stand-in"
+    assert until(lambda: not processes_naming(work)), f"left running: {processes_naming(work)}"
+    assert work.exists()  # as a cloud killed itself: nothing ran at SIGKILL, the next start cleans up
+    successor = LocalCloud(log=tmp_path / "successor.log", env=env(zygote, tmp_path))
+    try:
+        assert not work.exists()
+    finally:
+        successor.stop()
+
+
+def test_a_signal_to_the_stand_in_reaches_the_cloud_and_its_end_is_the_stand_ins(zygote: Zygote, tmp_path: Path) -> None:
+    cloud = LocalCloud(log=tmp_path / "cloud.log", env=env(zygote, tmp_path))
+    [forked] = children(zygote.proc.pid)
+    cloud.proc.send_signal(signal.SIGINT)  # Ctrl-C: the cloud stops as it does on its own, exit code 0
+    assert cloud.proc.wait(timeout=15) == 0
+    assert until(lambda: not alive(forked))
+    killed = LocalCloud(log=tmp_path / "killed.log", env=env(zygote, tmp_path))
+    [forked] = children(zygote.proc.pid)
+    os.kill(forked, signal.SIGKILL)  # the cloud itself dies by a signal: so does its stand-in, by the same one
+    assert killed.proc.wait(timeout=15) == -signal.SIGKILL
+
+
+def test_a_cloud_whose_import_time_settings_differ_is_declined_and_starts_on_its_own(zygote: Zygote, tmp_path: Path) -> None:
+    log = tmp_path / "own.log"
+    cloud = LocalCloud(log=log, env=env(zygote, tmp_path, STRATA_LOCAL_CLOUD_WORKERS="3"))
+    try:
+        assert children(zygote.proc.pid) == []
+        assert "the zygote declined (variables read at import differ from the zygote's: STRATA_LOCAL_CLOUD_WORKERS)" in log.read_text()
+        assert client(cloud, "s3").list_buckets()["Buckets"] == []
+    finally:
+        cloud.stop()
+    # the twin: a variable read only at run time (the log level) does not stop the zygote serving it
+    served = LocalCloud(log=tmp_path / "served.log", env=env(zygote, tmp_path, STRATA_LOCAL_CLOUD_LOG="INFO"))
+    try:
+        assert len(children(zygote.proc.pid)) == 1
+    finally:
+        served.stop()
+
+
+def test_without_a_zygote_at_the_path_the_cloud_starts_on_its_own(tmp_path: Path) -> None:
+    log = tmp_path / "own.log"
+    base = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
+    cloud = LocalCloud(log=log, env={**base, "STRATA_LOCAL_CLOUD_ZYGOTE": str(tmp_path / "nothing-here"), "TMPDIR": str(tmp_path)})
+    try:
+        assert "is not available" in log.read_text() and "starting on its own" in log.read_text()
+        assert client(cloud, "s3").list_buckets()["Buckets"] == []
+    finally:
+        cloud.stop()
+    assert cloud.proc.returncode == 0
+
+
+def test_the_zygote_runs_no_thread_and_makes_no_session_before_it_forks() -> None:
+    """Nothing that is a cloud's own may exist in the zygote: a thread (a fork would copy its locks, held), or a
+    botocore session, which reads the configuration file and credentials of the environment it is made in. The loader
+    it hands the clouds holds the parsed models, and a cloud's session (made after the fork) uses it."""
+    probe = ("import threading; from strata_local_cloud import zygote; zygote.preload(); from strata_local_cloud.cfn import context; "
+             "made = context.shared_session.cache_info().currsize; loader = context.preloaded_loader; "
+             "cached = loader.load_service_model('ec2', 'service-2') is loader.load_service_model('ec2', 'service-2'); "
+             "session = context.shared_session(); "
+             "print(threading.active_count(), made, cached, session._session.get_component('data_loader') is loader)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert out == ["1", "0", "True", "True"]
+
+
+def test_a_zygote_that_ends_stops_its_clouds(zygote: Zygote, tmp_path: Path) -> None:
+    cloud = LocalCloud(log=tmp_path / "cloud.log", env=env(zygote, tmp_path))
+    [forked] = children(zygote.proc.pid)
+    zygote.stop()
+    assert until(lambda: not alive(forked)), "a cloud outlived its zygote"
+    assert cloud.proc.wait(timeout=15) != 0  # its stand-in heard no end from the zygote: not a clean stop
