@@ -22,7 +22,7 @@ trap 'kill "$zygote_pid" 2>/dev/null; wait "$zygote_pid" 2>/dev/null; rm -rf "$z
 export STRATA_LOCAL_CLOUD_ZYGOTE=$zygote_dir/socket
 
 checks=()
-npx turbo run typecheck --output-logs=errors-only && checks+=(typecheck=ok) || checks+=(typecheck=fail)
+npx turbo run typecheck-workspace --output-logs=errors-only && checks+=(typecheck=ok) || checks+=(typecheck=fail)
 phase typecheck
 npx turbo run lint --output-logs=errors-only && checks+=(lint=ok) || checks+=(lint=fail)
 phase lint
