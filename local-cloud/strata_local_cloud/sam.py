@@ -51,10 +51,22 @@ def main(argv: list[str] | None = None) -> int:
         print("strata_local_cloud.sam runs the SAM CLI against a local cloud only: AWS_ENDPOINT_URL must be a loopback URL "
               f"(it is {endpoint!r}); against AWS, run sam itself", file=sys.stderr)
         return 2
+    args = sys.argv[1:] if argv is None else argv
+    if os.environ.get("STRATA_LOCAL_CLOUD_ZYGOTE"):  # forked, already imported, from the test run's zygote (zygote.py)
+        from .zygote import run_in_zygote
+
+        code = run_in_zygote(args, kind="sam")
+        if code is not None:
+            return code
+    return run(args)
+
+
+def run(args: list[str]) -> int:
+    """The SAM CLI in this process, its waiters polling at SAM_CLI_POLL_DELAY."""
     fast_waiters(float(os.environ.get("SAM_CLI_POLL_DELAY", SAM_POLL_DELAY)))
     from samcli.cli.main import cli
 
-    sys.argv = ["sam", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["sam", *args]
     try:
         cli()
     except SystemExit as done:

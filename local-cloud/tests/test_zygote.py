@@ -19,6 +19,8 @@ import pytest
 from strata_local_cloud.launch import LocalCloud, Zygote
 from strata_local_cloud.workdir import processes_naming
 
+REPO = Path(__file__).resolve().parents[2]
+
 pytestmark = pytest.mark.xdist_group("local-cloud-zygote")  # one zygote for the module, stopped by its last test
 
 
@@ -160,6 +162,24 @@ def test_without_a_zygote_at_the_path_the_cloud_starts_on_its_own(tmp_path: Path
     finally:
         cloud.stop()
     assert cloud.proc.returncode == 0
+
+
+def sam(args: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # -X importtime: the modules this process imports, on stderr; a SAM CLI forked from the zygote imports none here
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "strata_local_cloud.sam", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=120, env={**environment, "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "SAM_CLI_TELEMETRY": "0"})
+
+
+@pytest.mark.parametrize("args", [["--version"], ["deploy", "--config-env", "no-such-env", "--no-progressbar"]], ids=["version", "an-error"])
+def test_the_sam_cli_forked_from_the_zygote_answers_as_it_does_on_its_own(zygote: Zygote, tmp_path: Path, args: list[str]) -> None:
+    own = sam(args, {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"})
+    forked = sam(args, env(zygote, tmp_path))
+    assert "| samcli" in own.stderr  # imported here
+    assert "| samcli" not in forked.stderr, "the SAM CLI was not forked from the zygote"
+    assert (forked.returncode, forked.stdout) == (own.returncode, own.stdout)
+    assert [line for line in forked.stderr.splitlines() if "import time:" not in line] == \
+        [line for line in own.stderr.splitlines() if "import time:" not in line]
+    assert own.returncode == (0 if args == ["--version"] else 2), own.stderr[-2000:]  # 2: click's usage error
 
 
 def test_the_zygote_runs_no_thread_and_makes_no_session_before_it_forks() -> None:

@@ -151,13 +151,19 @@ _clients_lock = threading.Lock()
 preloaded_loader: Any = None
 
 
-@functools.cache
-def shared_session() -> boto3.session.Session:
-    session = boto3.session.Session()  # made in this process: its config and credentials are this process's
+def adopt_preloaded(session: boto3.session.Session) -> boto3.session.Session:
+    """`session` (made in this process: its config and credentials are this process's) reads models and endpoint
+    data through the zygote's loader, where they are parsed already. Before its first use: the components it makes
+    lazily (the endpoint resolver among them) then take their data from that loader too."""
     if preloaded_loader is not None:
         session._session.register_component("data_loader", preloaded_loader)
         session._loader = preloaded_loader
     return session
+
+
+@functools.cache
+def shared_session() -> boto3.session.Session:
+    return adopt_preloaded(boto3.session.Session())
 
 
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=120)

@@ -73,6 +73,13 @@ def _yaml_parse(body: str) -> Any:
 
 
 def parse(body: str) -> dict[str, Any]:
+    # A copy of the template last read from the same text: a change set and its execution, and every update that
+    # keeps a layer's template, read the same body again (a copy costs a twentieth of a parse).
+    return copy.deepcopy(_parse(body))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(body: str) -> dict[str, Any]:
     try:
         template = _yaml_parse(body)
     except Exception as error:
