@@ -165,6 +165,35 @@ class Deployment:
         self.cloud.stop()
 
 
+def check_nat_gateways(baseline: Baseline, mode: str) -> list[str]:
+    """The egress layer's NAT gateways as EC2 reports them for a NatGatewayMode, and the app tier's default routes
+    through them: one zonal gateway shared (single), one per zone in its public subnet (per-az), or one regional gateway
+    at the VPC with an address in each zone (regional). Every NAT address is admitted to the load balancer on 443 (the
+    TLS verifier's path). Returns the gateways' public addresses."""
+    ec2 = baseline.client("ec2")
+    vpc = baseline.outputs["VpcId"]
+    ids = baseline.resources("Egress", "AWS::EC2::NatGateway").values()
+    gateways = ec2.describe_nat_gateways(NatGatewayIds=list(ids))["NatGateways"]
+    zones = baseline.outputs["AvailabilityZones"].split(",")
+    assert {g["State"] for g in gateways} == {"available"} and {g["VpcId"] for g in gateways} == {vpc}
+    if mode == "regional":
+        [gateway] = gateways
+        assert gateway["AvailabilityMode"] == "regional" and not gateway.get("SubnetId")
+        assert sorted(a["AvailabilityZone"] for a in gateway["NatGatewayAddresses"]) == sorted(zones)
+    else:
+        assert len(gateways) == (len(zones) if mode == "per-az" else 1)
+        assert all(g.get("AvailabilityMode", "zonal") == "zonal" and g["SubnetId"] for g in gateways)
+    addresses = [a["PublicIp"] for g in gateways for a in g["NatGatewayAddresses"]]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": baseline.outputs["AppSubnetIds"].split(",")}])
+    targets = [r.get("NatGatewayId") for t in tables["RouteTables"] for r in t["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+    assert sorted(targets) == sorted([g["NatGatewayId"] for g in gateways] if mode == "per-az" else [gateways[0]["NatGatewayId"]] * len(zones))
+    alb_group = baseline.resources("Network", "AWS::EC2::SecurityGroup")["AlbSecurityGroup"]
+    [group] = ec2.describe_security_groups(GroupIds=[alb_group])["SecurityGroups"]
+    admitted = {r["CidrIp"] for p in group["IpPermissions"] if p.get("FromPort") == 443 for r in p.get("IpRanges", [])}
+    assert {f"{a}/32" for a in addresses} <= admitted, (addresses, admitted)
+    return addresses
+
+
 INTERFACE_ENDPOINT_SERVICES = {"ssm", "ssmmessages", "ec2messages", "logs", "secretsmanager", "rds", "acm"}
 
 

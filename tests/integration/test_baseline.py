@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from deployment import CIS_PATTERNS, Baseline, check_vpc_endpoints
+from deployment import CIS_PATTERNS, Baseline, check_nat_gateways, check_vpc_endpoints
 
 
 def ids(value: str) -> list[str]:
@@ -57,8 +57,10 @@ def test_data_subnets_are_isolated_and_app_subnets_leave_through_nat(baseline: B
 def test_nat_gateways_match_the_environment(baseline: Baseline):
     nats = [n for n in baseline.client("ec2").describe_nat_gateways(
         Filters=[{"Name": "vpc-id", "Values": [baseline.outputs["VpcId"]]}])["NatGateways"] if n["State"] != "deleted"]
-    expected = 1 if baseline.config["NatGatewayMode"] == "single" else int(baseline.config["AzCount"])
+    mode = baseline.params.get("NatGatewayMode") or baseline.config["NatGatewayMode"]
+    expected = int(baseline.config["AzCount"]) if mode == "per-az" else 1
     assert len(nats) == expected
+    check_nat_gateways(baseline, mode)
 
 
 def test_s3_goes_through_the_gateway_endpoint_and_the_interface_endpoints_match_the_environment(baseline: Baseline):

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_vpc_endpoints, inventory, overrides
+from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_nat_gateways, check_vpc_endpoints, inventory, overrides
 from strata_testing import wait_stack as wait
 
 
@@ -176,6 +176,10 @@ def test_prod_reaches_s3_and_the_aws_apis_through_its_vpc_endpoints(prod: Deploy
     check_vpc_endpoints(Baseline.read(prod.client, "strata-prod"))
 
 
+def test_prod_leaves_each_zone_through_its_own_nat_gateway(prod: Deployment):
+    assert len(check_nat_gateways(Baseline.read(prod.client, "strata-prod"), "per-az")) == 3
+
+
 def test_prods_application_url_opens_locally_over_https_and_http_redirects(prod: Deployment):
     """The summary's local URLs: HTTPS with the certificate of the application's domain (through --connect-to, as a
     browser reaches the load balancer by that domain), 503 while no target is healthy; HTTP redirects to HTTPS."""
@@ -270,7 +274,8 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(account: Deployment
 
 
 def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
-    """Staging and dev deploy beside each other on the account layer's one recorder and trail; tearing dev down removes
+    """Staging and dev deploy beside each other on the account layer's one recorder and trail; staging moves from a NAT
+    gateway per zone to a regional one in place (NatGatewayMode=regional); tearing dev down removes
     exactly what dev added and leaves staging's Config rules evaluating (each environment once created its own
     singletons, or rode on dev's recorder and lost it with dev); staging's deliberate teardown keeps only its data."""
     c = account_layer(account).client
@@ -281,6 +286,14 @@ def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
     with_dev = inventory(c)
     deploy(account, "staging", CertificateArn=certificate, AlarmEmail="oncall@example.com")
     assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    zonal = check_nat_gateways(Baseline.read(c, "strata-staging"), "per-az")
+    # NatGatewayMode=regional on the running staging: one regional gateway replaces the two zonal ones, with addresses
+    # of its own (the zonal ones hold theirs until they are deleted), the routes and the load balancer's rules follow
+    deploy(account, "staging", CertificateArn=certificate, AlarmEmail="oncall@example.com", NatGatewayMode="regional")
+    assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    regional = check_nat_gateways(Baseline.read(c, "strata-staging"), "regional")
+    assert not set(regional) & set(zonal)  # new addresses; the zonal gateways' are released
+    assert not set(zonal) & {a["PublicIp"] for a in c("ec2").describe_addresses()["Addresses"]}
     with_both = inventory(c)
     assert with_both["recorders"] == ["strata-account"] and with_both["trails"] == ["strata-account"]
 

@@ -1,16 +1,44 @@
-"""EC2: the account's default KMS key for EBS encryption by default, which moto 5.2.5 can change but not read or reset.
+"""EC2: the account's default KMS key for EBS encryption by default, which moto 5.2.5 can change but not read or reset;
+regional NAT gateways, which moto does not have; and the Elastic IP addresses of deleted NAT gateways.
 
 moto answers ModifyEbsDefaultKmsKeyId and Enable/Disable/GetEbsEncryptionByDefault; GetEbsDefaultKmsKeyId and
 ResetEbsDefaultKmsKeyId are not implemented, so a resource that reads the key before changing it, or puts the
 AWS managed key back, could not run. Both are added here on moto's own per-region state (`default_kms_key_id`).
+
+moto's CreateNatGateway makes zonal gateways only (AvailabilityMode=regional fails looking up subnet None). A regional
+NAT gateway (https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateways-regional.html) is added in manual mode: at
+the VPC, in the zones AvailabilityZoneAddresses lists, with those addresses. Automatic mode (no addresses: AWS adds
+zones and allocates addresses as network interfaces appear) is not emulated and is refused naming it. moto also keeps
+a deleted NAT gateway's address associated, so the address could not serve another gateway; AWS disassociates it
+("When you delete a NAT gateway, its Elastic IP address is disassociated, but not released":
+https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-working-with.html).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..rules import rule
+
 if TYPE_CHECKING:
     from ..dataplane import DataPlane
+
+NAT_ADDRESS_IN_USE = rule(
+    "ec2-nat-address-in-use", "service", ("AWS::EC2::NatGateway",),
+    "a NAT gateway (zonal or regional) given an Elastic IP address another resource holds; a deleted gateway's address is free again",
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNatGateway.html (AllocationId: \"If the Elastic IP "
+    "address is associated with another resource, you must first disassociate it\"); Resource.AlreadyAssociated "
+    "(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)")
+REGIONAL_NAT_VPC = rule(
+    "ec2-regional-nat-vpc", "service", ("AWS::EC2::NatGateway",),
+    "a regional NAT gateway without the VPC it is created in (VpcId), or in zones outside the Region",
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNatGateway.html (VpcId: \"The ID of the VPC where "
+    "you want to create a regional NAT gateway\"); MissingParameter, InvalidParameterValue "
+    "(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)")
+REGIONAL_NAT_AUTOMATIC = rule(
+    "loud-regional-nat-automatic", "loud", ("AWS::EC2::NatGateway",),
+    "a regional NAT gateway in automatic mode (no AvailabilityZoneAddresses) or given a subnet: not emulated, refused naming it",
+    "the local cloud's own rule (local-cloud/README.md): manual mode is emulated, automatic mode is not")
 
 
 def _managed_key(backend: Any) -> str:
@@ -39,3 +67,84 @@ def install(plane: DataPlane) -> None:
 
     ElasticBlockStore.get_ebs_default_kms_key_id = get_ebs_default_kms_key_id  # type: ignore[attr-defined]
     ElasticBlockStore.reset_ebs_default_kms_key_id = reset_ebs_default_kms_key_id  # type: ignore[attr-defined]
+    _install_regional_nat()
+
+
+def _install_regional_nat() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import EC2ClientError, MissingParameterError, ResourceAlreadyAssociatedError
+    from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+    from moto.ec2.responses.nat_gateways import NatGateways
+    from moto.ec2.utils import add_tag_specification, random_eip_association_id, random_nat_gateway_id
+
+    class RegionalNatGateway(NatGateway):
+        """A regional NAT gateway in manual mode: in no subnet, with one address per listed zone (DescribeNatGateways'
+        NatGatewayAddresses carry the zone: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGatewayAddress.html)."""
+
+        def __init__(self, backend: Any, vpc_id: str, zones: list[tuple[str, str, Any]], tags: dict[str, str]) -> None:
+            from moto.core.utils import utcnow
+
+            self.id = random_nat_gateway_id()
+            self.ec2_backend = backend
+            self.subnet_id = None  # type: ignore[assignment]  # moto's zonal gateways always have one; a regional one has none
+            self.vpc_id = vpc_id
+            self.availability_mode = "regional"
+            self.auto_provision_zones = "disabled"  # manual mode: the zones are the ones listed
+            self.connectivity_type = "public"
+            self.state = "available"
+            self.private_ip = None  # type: ignore[assignment]  # its private addresses are AWS's, per zone
+            self._created_at = utcnow()
+            self._addresses = [eip for _, _, eip in zones]
+            self.address_set = []
+            for zone, zone_id, eip in zones:
+                eip.association_id = random_eip_association_id()
+                self.address_set.append({"allocationId": eip.allocation_id, "publicIp": eip.public_ip, "associationId": eip.association_id,
+                                         "availabilityZone": zone, "availabilityZoneId": zone_id, "isPrimary": True, "status": "succeeded"})
+            self.add_tags(tags)
+
+    original_create = NatGateways.create_nat_gateway
+    original_delete = NatGatewayBackend.delete_nat_gateway
+
+    def create_nat_gateway(self: Any) -> ActionResult:
+        if self._get_param("AvailabilityMode") != "regional":
+            return original_create(self)  # zonal: moto's own, which refuses an address in use (Resource.AlreadyAssociated)
+        backend = self.ec2_backend
+        addresses = self._get_param("AvailabilityZoneAddresses") or []
+        if not addresses or self._get_param("SubnetId"):
+            given = "SubnetId" if self._get_param("SubnetId") else "no AvailabilityZoneAddresses (automatic mode)"
+            raise EC2ClientError("UnsupportedOperation", f"the local cloud emulates regional NAT gateways in manual mode only, given {given}: "
+                                 "list each zone and its Elastic IP address in AvailabilityZoneAddresses (local-cloud/README.md)")
+        vpc_id = self._get_param("VpcId")
+        if not vpc_id:
+            raise MissingParameterError("VpcId")
+        backend.get_vpc(vpc_id)  # InvalidVpcID.NotFound
+        known = {z.name: z.zone_id for z in backend.describe_availability_zones()}
+        zones: list[tuple[str, str, Any]] = []
+        for entry in addresses:
+            zone = str(entry.get("AvailabilityZone") or next((n for n, i in known.items() if i == entry.get("AvailabilityZoneId")), ""))
+            if zone not in known:
+                raise EC2ClientError("InvalidParameterValue", f"Invalid availability zone: [{entry.get('AvailabilityZone') or entry.get('AvailabilityZoneId')}]")
+            for allocation in entry.get("AllocationIds") or []:
+                [eip] = backend.address_by_allocation([allocation])  # InvalidAllocationID.NotFound
+                if eip.association_id or eip.eni or eip.instance:
+                    raise ResourceAlreadyAssociatedError(eip.public_ip)
+                zones.append((zone, known[zone], eip))
+        tags = add_tag_specification(self._get_param("TagSpecifications", []))
+        # Any: moto's CloudFormation hooks, abstract on its models, are never called here (the engine's providers create it)
+        make: Any = RegionalNatGateway
+        gateway = make(backend, vpc_id, zones, tags)
+        backend.nat_gateways[gateway.id] = gateway
+        return ActionResult({"NatGateway": gateway})
+
+    def delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
+        gateway = original_delete(self, nat_gateway_id)
+        for eip in getattr(gateway, "_addresses", []):  # a regional gateway's addresses
+            eip.association_id = None
+        eni = getattr(gateway, "_eni", None)
+        for eip in self.addresses:  # a zonal gateway's address, on its network interface
+            if eni is not None and eip.eni is eni:
+                eip.eni, eip.association_id = None, None
+        return gateway
+
+    NatGateways.create_nat_gateway = create_nat_gateway  # type: ignore[method-assign]
+    NatGatewayBackend.delete_nat_gateway = delete_nat_gateway  # type: ignore[method-assign]

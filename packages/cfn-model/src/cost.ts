@@ -110,9 +110,19 @@ function priceResources(
       items.push({ item, quantity, monthlyUsd: Math.round(monthlyUsd * 100) / 100 });
   };
 
-  const nats = ofType('AWS::EC2::NatGateway').length;
-  if (nats) {
-    add('NAT gateways', `${nats} x ${h} h`, nats * h * flat(table, 'natGatewayHour'));
+  // NAT gateways by the hour: a zonal gateway for each hour it exists, a regional one for each hour in each zone it is
+  // active in (its AvailabilityZoneAddresses), at the same rate (aws.amazon.com/vpc/pricing, data/prices.json).
+  const natZones = ofType('AWS::EC2::NatGateway').reduce((n, r) => {
+    const zones = r.Properties?.AvailabilityZoneAddresses;
+    return n + (r.Properties?.AvailabilityMode === 'regional' && Array.isArray(zones) ? zones.length : 1);
+  }, 0);
+  const regional = ofType('AWS::EC2::NatGateway').some((r) => r.Properties?.AvailabilityMode === 'regional');
+  if (natZones) {
+    add(
+      regional ? 'NAT gateway (regional)' : 'NAT gateways',
+      regional ? `${natZones} zone x ${h} h` : `${natZones} x ${h} h`,
+      natZones * h * flat(table, 'natGatewayHour'),
+    );
     add('NAT data processed', `${usage.natGb ?? 0} GB`, (usage.natGb ?? 0) * flat(table, 'natGatewayGb'));
   }
   // Interface endpoints: per endpoint per zone-hour (one network interface in each app subnet), and per GB
@@ -369,7 +379,46 @@ export function costReport(
 /** The docs block (docs.ts): totals, then every table. */
 export function costBlock(root: string): string {
   const { lines, totals } = costReport(root);
-  return [`Totals per month (usage assumptions in data/prices.json): ${totals.join(', ')}.`, '', ...lines].join('\n');
+  return [
+    `Totals per month (usage assumptions in data/prices.json): ${totals.join(', ')}.`,
+    '',
+    ...lines,
+    ...natOptions(root),
+  ].join('\n');
+}
+
+/** What each NatGatewayMode costs per month in each environment: its NAT lines (gateway hours, data, addresses). */
+export function natOptions(root: string): string[] {
+  const table = JSON.parse(readFileSync(resolve(root, 'data', 'prices.json'), 'utf8')) as PriceTable;
+  const configs = loadSamConfig(resolve(root, 'samconfig.toml'));
+  const project = loadProject(resolve(root, 'template.yaml'));
+  const modes = ['single', 'per-az', 'regional'];
+  const rows = ['dev', 'staging', 'prod'].map((env) => {
+    const cells = modes.map((mode) => {
+      const resolved = resolveProject(project, {
+        CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+        AlarmEmail: 'oncall@example.com',
+        ...configs[env]?.parameterOverrides,
+        NatGatewayMode: mode,
+      });
+      const nat = price(resolved, String(resolved.root.parameters.EnvironmentType), table).filter((i) =>
+        /NAT/.test(i.item),
+      );
+      const refused = resolved.root.ruleViolations.some((v) => v.rule === 'ZonalEgressOutsideDev')
+        ? ' (refused: a zone lost takes the egress)'
+        : '';
+      return `$${total(nat).toFixed(2)}${refused}`;
+    });
+    return `| ${env} | ${cells.join(' | ')} |`;
+  });
+  return [
+    '',
+    `NAT options (NatGatewayMode), the NAT lines only (gateway hours, data processed, their addresses), ${table.currency} per month`,
+    '',
+    `| environment | ${modes.join(' | ')} |`,
+    `| --- | ${modes.map(() => '---:').join(' | ')} |`,
+    ...rows,
+  ];
 }
 
 /** The command line (src/cli/cost.ts). */

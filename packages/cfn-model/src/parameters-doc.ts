@@ -11,7 +11,7 @@ const code = (text: string) => `\`${cell(text)}\``;
 
 function allowed(p: NonNullable<Template['Parameters']>[string]): string {
   const parts: string[] = [];
-  if (p.AllowedValues) parts.push(p.AllowedValues.map(String).join(', '));
+  if (p.AllowedValues) parts.push(p.AllowedValues.map((v) => (String(v) === '' ? "''" : String(v))).join(', '));
   if (p.AllowedPattern) parts.push(code(p.AllowedPattern));
   if (p.MinLength !== undefined || p.MaxLength !== undefined)
     parts.push(`${p.MinLength ?? 0}-${p.MaxLength ?? '∞'} characters`);

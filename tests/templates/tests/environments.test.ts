@@ -143,6 +143,27 @@ describe('Root: rules', () => {
     expect(environment(env).root.ruleViolations).toEqual([]);
   });
 
+  it.each(['staging', 'prod'] as const)(
+    'stops %s with one shared NAT gateway, naming NatGatewayMode and the fix',
+    (env) => {
+      expect(environment(env, { NatGatewayMode: 'single' }).root.ruleViolations).toEqual([
+        {
+          rule: 'ZonalEgressOutsideDev',
+          description: expect.stringMatching(/^NatGatewayMode is single .*pass NatGatewayMode=per-az or regional/),
+        },
+      ]);
+    },
+  );
+
+  it.each([
+    ['staging', 'regional'],
+    ['prod', 'per-az'],
+    ['dev', 'single'],
+    ['dev', 'regional'],
+  ] as const)('lets %s deploy with NatGatewayMode=%s', (env, mode) => {
+    expect(environment(env, { NatGatewayMode: mode }).root.ruleViolations).toEqual([]);
+  });
+
   it('stops prod without a second Region for its backups, naming DbBackupReplicationRegion and the fix', () => {
     const resolved = environment('prod', { DbBackupReplicationRegion: '', DbBackupReplicationKmsKeyArn: '' });
     expect(resolved.root.ruleViolations).toEqual([

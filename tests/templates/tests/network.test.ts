@@ -64,6 +64,56 @@ describe('Layer: network', () => {
     expect(natOf(dev)).toEqual(['NatGateway1', 'NatGateway1']);
   });
 
+  describe('when NatGatewayMode is regional', () => {
+    const regional = (env: 'dev' | 'staging' | 'prod') =>
+      resourcesOf(environment(env, { NatGatewayMode: 'regional' }), 'egress');
+
+    it.each([
+      ['dev', 2],
+      ['staging', 2],
+      ['prod', 3],
+    ] as const)('%s: one regional NAT gateway at the VPC with its own address in each of the %i zones', (env, azs) => {
+      const egress = regional(env);
+      const [[id, nat] = ['', {} as Resource]] = ofType(egress, 'AWS::EC2::NatGateway');
+
+      expect(ofType(egress, 'AWS::EC2::NatGateway')).toHaveLength(1);
+      expect(id).toBe('NatGateway1');
+      expect(props(nat)).toEqual(
+        expect.objectContaining({ AvailabilityMode: 'regional', VpcId: '<NetworkStack.VpcId>' }),
+      );
+      expect(props(nat)).not.toHaveProperty('SubnetId');
+      expect(props(nat)).not.toHaveProperty('AllocationId');
+      expect(props(nat).AvailabilityZoneAddresses).toEqual(
+        Array.from({ length: azs }, (_, i) => ({
+          AvailabilityZone: `<DiscoveryStack.AvailabilityZone${i + 1}>`,
+          AllocationIds: [{ deferred: `RegionalNatEip${i + 1}.AllocationId` }],
+        })),
+      );
+      expect(ofType(egress, 'AWS::EC2::EIP').map(([eip]) => eip)).toEqual(
+        Array.from({ length: azs }, (_, i) => `RegionalNatEip${i + 1}`),
+      );
+    });
+
+    it('routes every app zone through the regional gateway and admits each of its addresses to the load balancer', () => {
+      const egress = regional('prod');
+      const routes = ofType(egress, 'AWS::EC2::Route').filter(([id]) => id.startsWith('AppNatRoute'));
+      const admitted = ofType(egress, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => JSON.stringify(props(r).CidrIp));
+
+      expect(routes.map(([, r]) => props(r).NatGatewayId)).toEqual(Array(3).fill({ deferred: 'NatGateway1' }));
+      for (const n of [1, 2, 3])
+        expect(admitted.filter((c) => c.includes(`RegionalNatEip${n}.PublicIp`))).toHaveLength(2);
+      expect(admitted.filter((c) => c.includes('"NatEip'))).toEqual([]);
+    });
+
+    it('leaves the zonal gateways without AvailabilityMode, so that a stack deployed before the option keeps them', () => {
+      // AvailabilityMode is create-only: writing its default (zonal) into existing gateways would replace them.
+      for (const env of ['dev', 'staging', 'prod'] as const)
+        for (const [, nat] of ofType(resourcesOf(environment(env), 'egress'), 'AWS::EC2::NatGateway')) {
+          expect(Object.keys(props(nat)).sort()).toEqual(['AllocationId', 'SubnetId', 'Tags']);
+        }
+    });
+  });
+
   it('has a NACL per tier, associated with every subnet of that tier', () => {
     const acls = ofType(r, 'AWS::EC2::NetworkAcl')
       .map(([id]) => id)

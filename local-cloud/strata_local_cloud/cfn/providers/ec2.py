@@ -361,8 +361,11 @@ class NatGateway(_Simple):
     type = "AWS::EC2::NatGateway"
 
     def create(self, p, logical_id, props):
+        # zonal: in SubnetId with AllocationId; regional (AvailabilityMode): at VpcId, an address per listed zone
         nat = p.client("ec2").create_nat_gateway(**compact({
-            "AllocationId": props.get("AllocationId"), "SubnetId": props["SubnetId"], "ConnectivityType": props.get("ConnectivityType"),
+            "AvailabilityMode": props.get("AvailabilityMode"), "VpcId": props.get("VpcId"),
+            "AvailabilityZoneAddresses": props.get("AvailabilityZoneAddresses"),
+            "AllocationId": props.get("AllocationId"), "SubnetId": props.get("SubnetId"), "ConnectivityType": props.get("ConnectivityType"),
             "TagSpecifications": _spec("natgateway", p, props.get("Tags"))}))["NatGateway"]
         return nat["NatGatewayId"], {"NatGatewayId": nat["NatGatewayId"]}
 
