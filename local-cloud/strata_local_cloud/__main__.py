@@ -68,6 +68,9 @@ def serve(argv: list[str]) -> None:
     port = server.server_port
     os.environ["MOTO_PORT"] = str(port)
     url.append(f"http://{args.host}:{port}")
+    from .cfn import inprocess
+
+    inprocess.serve_in_process(url[0], app)  # the engine's own requests skip the loopback round trip (inprocess.py)
 
     def stop(*_: object) -> None:
         engine.invoker.close()

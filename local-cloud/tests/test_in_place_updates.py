@@ -105,6 +105,13 @@ def template(after: bool, code: dict[str, str]) -> dict[str, Any]:
         "Eip": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc", "Tags": _tags(v("one", "two"))}},
         "Nat": {"Type": "AWS::EC2::NatGateway", "Properties": {"AllocationId": _att("Eip", "AllocationId"), "SubnetId": _ref("SubnetB"),
                                                                "Tags": _tags(v("one", "two"))}},
+        # a regional NAT gateway takes a second zone, with its address, in place
+        "RegionalEipA": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+        "RegionalEipB": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}},
+        "RegionalNat": {"Type": "AWS::EC2::NatGateway", "DependsOn": "Attach", "Properties": {
+            "AvailabilityMode": "regional", "VpcId": _ref("Vpc"), "AvailabilityZoneAddresses": [
+                {"AvailabilityZone": f"{REGION}a", "AllocationIds": [_att("RegionalEipA", "AllocationId")]},
+                *v([], [{"AvailabilityZone": f"{REGION}b", "AllocationIds": [_att("RegionalEipB", "AllocationId")]}])]}},
         "FlowLogGroup": {"Type": "AWS::Logs::LogGroup"},
         "FlowLogRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": _assume("vpc-flow-logs.amazonaws.com")}},
         "FlowLog": {"Type": "AWS::EC2::FlowLog", "Properties": {"ResourceId": _ref("Vpc"), "ResourceType": "VPC", "TrafficType": "ALL",
@@ -214,7 +221,8 @@ CHECKS: dict[str, Callable[[Callable[[str], Any], dict[str, str]], Any]] = {
     "AWS::EC2::SecurityGroupEgress": lambda c, ids: [r.get("Description") for p in c("ec2").describe_security_groups(
         GroupIds=[ids["Sg2"]])["SecurityGroups"][0]["IpPermissionsEgress"] for r in p["IpRanges"] if p.get("FromPort") == 5432],
     "AWS::EC2::EIP": lambda c, ids: c("ec2").describe_addresses(PublicIps=[ids["Eip"]])["Addresses"][0]["Tags"],
-    "AWS::EC2::NatGateway": lambda c, ids: c("ec2").describe_nat_gateways(NatGatewayIds=[ids["Nat"]])["NatGateways"][0]["Tags"],
+    "AWS::EC2::NatGateway": lambda c, ids: (c("ec2").describe_nat_gateways(NatGatewayIds=[ids["Nat"]])["NatGateways"][0]["Tags"], sorted(
+        a["AvailabilityZone"] for a in c("ec2").describe_nat_gateways(NatGatewayIds=[ids["RegionalNat"]])["NatGateways"][0]["NatGatewayAddresses"])),
     "AWS::EC2::FlowLog": lambda c, ids: c("ec2").describe_flow_logs(FlowLogIds=[ids["FlowLog"]])["FlowLogs"][0]["Tags"],
     "AWS::EC2::VPCEndpoint": lambda c, ids: json.loads(c("ec2").describe_vpc_endpoints(VpcEndpointIds=[ids["S3Endpoint"]])["VpcEndpoints"][0][
         "PolicyDocument"])["Statement"][0]["Sid"],
@@ -264,7 +272,8 @@ BEFORE: dict[str, Any] = {
     "AWS::EC2::VPC": False, "AWS::EC2::Subnet": False, "AWS::EC2::InternetGateway": _tags("one"), "AWS::EC2::VPCGatewayAttachment": False,
     "AWS::EC2::RouteTable": _tags("one"), "AWS::EC2::Route": False, "AWS::EC2::NetworkAcl": _tags("one"), "AWS::EC2::NetworkAclEntry": ["10.0.0.0/8"],
     "AWS::EC2::SecurityGroup": ["10.0.0.0/8"], "AWS::EC2::SecurityGroupIngress": ["a"], "AWS::EC2::SecurityGroupEgress": ["a"],
-    "AWS::EC2::EIP": _tags("one"), "AWS::EC2::NatGateway": _tags("one"), "AWS::EC2::FlowLog": _tags("one"), "AWS::EC2::VPCEndpoint": "a", "AWS::EC2::LaunchTemplate": "t4g.micro",
+    "AWS::EC2::EIP": _tags("one"), "AWS::EC2::NatGateway": (_tags("one"), [f"{REGION}a"]), "AWS::EC2::FlowLog": _tags("one"),
+    "AWS::EC2::VPCEndpoint": "a", "AWS::EC2::LaunchTemplate": "t4g.micro",
     "AWS::AutoScaling::AutoScalingGroup": 2, "AWS::AutoScaling::ScalingPolicy": 50.0, "AWS::ElasticLoadBalancingV2::LoadBalancer": "60",
     "AWS::ElasticLoadBalancingV2::TargetGroup": "/a", "AWS::ElasticLoadBalancingV2::Listener": 80, "AWS::IAM::Role": "a",
     "AWS::IAM::RolePolicy": "s3:GetObject", "AWS::IAM::InstanceProfile": False, "AWS::KMS::Key": "a", "AWS::KMS::Alias": False,
@@ -278,7 +287,7 @@ AFTER: dict[str, Any] = {
     **{t: (not v if isinstance(v, bool) else v) for t, v in BEFORE.items()},
     "AWS::EC2::InternetGateway": _tags("two"), "AWS::EC2::RouteTable": _tags("two"), "AWS::EC2::NetworkAcl": _tags("two"),
     "AWS::EC2::NetworkAclEntry": ["10.1.0.0/16"], "AWS::EC2::SecurityGroup": ["10.2.0.0/16"], "AWS::EC2::SecurityGroupIngress": ["b"],
-    "AWS::EC2::SecurityGroupEgress": ["b"], "AWS::EC2::EIP": _tags("two"), "AWS::EC2::NatGateway": _tags("two"), "AWS::EC2::FlowLog": _tags("two"),
+    "AWS::EC2::SecurityGroupEgress": ["b"], "AWS::EC2::EIP": _tags("two"), "AWS::EC2::NatGateway": (_tags("two"), [f"{REGION}a", f"{REGION}b"]), "AWS::EC2::FlowLog": _tags("two"),
     "AWS::EC2::VPCEndpoint": "b", "AWS::EC2::LaunchTemplate": "t4g.small", "AWS::AutoScaling::AutoScalingGroup": 3, "AWS::AutoScaling::ScalingPolicy": 60.0,
     "AWS::ElasticLoadBalancingV2::LoadBalancer": "120", "AWS::ElasticLoadBalancingV2::TargetGroup": "/b", "AWS::ElasticLoadBalancingV2::Listener": 8080,
     "AWS::IAM::Role": "b", "AWS::IAM::RolePolicy": "s3:PutObject", "AWS::KMS::Key": "b", "AWS::Logs::LogGroup": 14, "AWS::Logs::MetricFilter": "FATAL",

@@ -23,6 +23,7 @@ import boto3
 from botocore.config import Config
 
 from ..accounts import DEFAULT_ACCOUNT, keys_for
+from . import inprocess
 
 
 class NestedStackHost(Protocol):
@@ -180,6 +181,7 @@ def client_for(service: str, region: str, endpoint: str, account: str) -> Any:
                 service, region_name=region, endpoint_url=endpoint, aws_access_key_id=access,  # type: ignore[call-overload]
                 aws_secret_access_key=secret, aws_session_token=token, config=_CONFIG)
             client.meta.events.register("provide-client-params.*.*", _coerce_params)
+            inprocess.attach(client, endpoint)
             _clients[key] = client
         return _clients[key]
 

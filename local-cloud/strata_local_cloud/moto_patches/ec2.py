@@ -146,5 +146,52 @@ def _install_regional_nat() -> None:
                 eip.eni, eip.association_id = None, None
         return gateway
 
+    def _regional(self: Any) -> Any:
+        gateway = self.ec2_backend.nat_gateways.get(self._get_param("NatGatewayId"))
+        if gateway is None:
+            raise EC2ClientError("NatGatewayNotFound", f"The Nat Gateway {self._get_param('NatGatewayId')} was not found")
+        if not isinstance(gateway, RegionalNatGateway):
+            raise EC2ClientError("UnsupportedOperation", "the local cloud emulates AssociateNatGatewayAddress and DisassociateNatGatewayAddress "
+                                 "for regional NAT gateways only (local-cloud/README.md)")
+        return gateway
+
+    def associate_nat_gateway_address(self: Any) -> ActionResult:
+        """A regional gateway takes an address in a zone: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateNatGatewayAddress.html
+        (AvailabilityZone: "For regional NAT gateways only: The Availability Zone where you want to associate an Elastic IP address")."""
+        gateway = _regional(self)
+        backend = self.ec2_backend
+        known = {z.name: z.zone_id for z in backend.describe_availability_zones()}
+        zone = str(self._get_param("AvailabilityZone") or next((n for n, i in known.items() if i == self._get_param("AvailabilityZoneId")), ""))
+        if zone not in known:
+            raise EC2ClientError("InvalidParameterValue", f"Invalid availability zone: [{self._get_param('AvailabilityZone') or self._get_param('AvailabilityZoneId')}]")
+        added = []
+        for allocation in self._get_param("AllocationIds") or []:
+            [eip] = backend.address_by_allocation([allocation])
+            if eip.association_id or eip.eni or eip.instance:
+                raise ResourceAlreadyAssociatedError(eip.public_ip)
+            eip.association_id = random_eip_association_id()
+            gateway._addresses.append(eip)
+            added.append({"allocationId": eip.allocation_id, "publicIp": eip.public_ip, "associationId": eip.association_id,
+                          "availabilityZone": zone, "availabilityZoneId": known[zone], "isPrimary": True, "status": "succeeded"})
+        gateway.address_set.extend(added)
+        return ActionResult({"NatGatewayId": gateway.id, "NatGatewayAddresses": added})
+
+    def disassociate_nat_gateway_address(self: Any) -> ActionResult:
+        """https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateNatGatewayAddress.html: the address is
+        disassociated (not released); it drains at once here, no connections being in progress."""
+        gateway = _regional(self)
+        wanted = set(self._get_param("AssociationIds") or [])
+        unknown = wanted - {a["associationId"] for a in gateway.address_set}
+        if unknown:
+            raise EC2ClientError("InvalidAssociationID.NotFound", f"The association ID '{sorted(unknown)[0]}' does not exist")
+        gone = [a for a in gateway.address_set if a["associationId"] in wanted]
+        gateway.address_set = [a for a in gateway.address_set if a["associationId"] not in wanted]
+        for eip in [e for e in gateway._addresses if e.association_id in wanted]:
+            eip.association_id = None
+            gateway._addresses.remove(eip)
+        return ActionResult({"NatGatewayId": gateway.id, "NatGatewayAddresses": [{**a, "status": "disassociating"} for a in gone]})
+
     NatGateways.create_nat_gateway = create_nat_gateway  # type: ignore[method-assign]
+    NatGateways.associate_nat_gateway_address = associate_nat_gateway_address  # type: ignore[attr-defined]
+    NatGateways.disassociate_nat_gateway_address = disassociate_nat_gateway_address  # type: ignore[attr-defined]
     NatGatewayBackend.delete_nat_gateway = delete_nat_gateway  # type: ignore[method-assign]

@@ -359,6 +359,25 @@ class Eip(Provider):
 @register
 class NatGateway(_Simple):
     type = "AWS::EC2::NatGateway"
+    # A regional gateway's zones and addresses change in place ("Update requires: No interruption":
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-natgateway.html), through
+    # AssociateNatGatewayAddress and DisassociateNatGatewayAddress.
+    in_place = frozenset({"Tags", "AvailabilityZoneAddresses"})
+
+    def _attributes(self, p, physical, diff, new):
+        if "AvailabilityZoneAddresses" not in diff:
+            return
+        ec2 = p.client("ec2")
+        [gateway] = ec2.describe_nat_gateways(NatGatewayIds=[physical])["NatGateways"]
+        held = {(a.get("AvailabilityZone"), a["AllocationId"]): a["AssociationId"] for a in gateway.get("NatGatewayAddresses", [])}
+        wanted = {(z.get("AvailabilityZone"), a) for z in new.get("AvailabilityZoneAddresses") or [] for a in z.get("AllocationIds") or []}
+        gone = [association for pair, association in held.items() if pair not in wanted]
+        if gone:
+            ec2.disassociate_nat_gateway_address(NatGatewayId=physical, AssociationIds=gone)
+        for zone in sorted({z for z, _ in wanted}):
+            added = [a for z, a in wanted if z == zone and (z, a) not in held]
+            if added:
+                ec2.associate_nat_gateway_address(NatGatewayId=physical, AvailabilityZone=zone, AllocationIds=sorted(added))
 
     def create(self, p, logical_id, props):
         # zonal: in SubnetId with AllocationId; regional (AvailabilityMode): at VpcId, an address per listed zone
