@@ -4,6 +4,7 @@ the tests and the fidelity corpus call as those accounts."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import boto3
@@ -11,10 +12,17 @@ import boto3
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account: the test keys act in it
 
 
+@functools.cache
+def _session() -> boto3.session.Session:
+    """One session for the STS clients below: each new session parses botocore's endpoint data again (a second of CPU
+    in a test run that asked for keys per case)."""
+    return boto3.session.Session()
+
+
 def keys_for(url: str, account: str, role: str = "strata-local-cloud", client: Any = None) -> dict[str, str]:
     """boto3 credential arguments (aws_access_key_id, aws_secret_access_key, aws_session_token) acting in `account`."""
-    sts = client or boto3.session.Session().client("sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id="testing",
-                                                   aws_secret_access_key="testing")
+    sts = client or _session().client("sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id="testing",
+                                      aws_secret_access_key="testing")
     found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="strata-local-cloud")["Credentials"]
     return {"aws_access_key_id": found["AccessKeyId"], "aws_secret_access_key": found["SecretAccessKey"],
             "aws_session_token": found["SessionToken"]}
