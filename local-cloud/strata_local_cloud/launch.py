@@ -73,13 +73,18 @@ class LocalCloud:
         return self.env_for(self.url, region)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a clean stop), then SIGKILL if it has not ended within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class Zygote:
@@ -103,11 +108,5 @@ class Zygote:
         return {**(os.environ if base is None else base), "STRATA_LOCAL_CLOUD_ZYGOTE": str(self.socket)}
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)

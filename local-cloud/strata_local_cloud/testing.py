@@ -25,7 +25,19 @@ import pytest
 from .launch import LocalCloud
 from .stacks import failure_reasons, wait_stack
 
-__all__ = ["failure_reasons", "function_code", "wait_stack"]
+__all__ = ["failure_reasons", "function_code", "until", "wait_stack"]
+
+
+def until(check: Callable[[], bool], timeout: float = 15, every: float = 0.1) -> bool:
+    """Asks `check` every `every` seconds until it holds or `timeout` passes; returns its last answer."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(every)
+    return check()
 
 
 def function_code(s3: Any, bucket: str, source: str, region: str = "us-east-1") -> dict[str, str]:

@@ -17,6 +17,7 @@ import pytest
 from strata_local_cloud import workdir
 from strata_local_cloud.dataplane import DataPlane
 from strata_local_cloud.launch import LocalCloud
+from strata_local_cloud.testing import until
 from strata_local_cloud.workdir import PREFIX, WorkDir, processes_naming, reap_stale
 
 HAS_MARIADB = bool(shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
@@ -34,15 +35,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def _until(check, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
-
-
 @pytest.mark.skipif(not HAS_MARIADB, reason="MariaDB is installed by tools/setup.sh")
 def test_a_sigkilled_local_cloud_leaves_no_process_and_the_next_start_removes_its_directory(tmp_path):
     # clouds started on their own, each its own process (forked ones, from a zygote: test_zygote.py)
@@ -54,12 +46,12 @@ def test_a_sigkilled_local_cloud_leaves_no_process_and_the_next_start_removes_it
         rds.create_db_instance(DBInstanceIdentifier="crash", Engine="mysql", EngineVersion="8.4.6", DBInstanceClass="db.t4g.small",
                                MasterUsername="admin", ManageMasterUserPassword=True, AllocatedStorage=20)
         (work,) = _dirs(tmp_path, killed.proc.pid)
-        assert _until(lambda: any(b"mariadbd" in _cmdline(p) for p in processes_naming(work)), 90), \
+        assert until(lambda: any(b"mariadbd" in _cmdline(p) for p in processes_naming(work)), 90), \
             "the MariaDB behind the instance never started"
 
         os.kill(killed.proc.pid, signal.SIGKILL)
         killed.proc.wait()
-        assert _until(lambda: not processes_naming(work), 15), f"left running: {processes_naming(work)}"
+        assert until(lambda: not processes_naming(work), 15), f"left running: {processes_naming(work)}"
         assert work.exists()  # nothing can run at SIGKILL: the next start cleans up
 
         (kept,) = _dirs(tmp_path, running.proc.pid)

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import boto3
 import pytest
 
 from strata_local_cloud.launch import LocalCloud, Zygote
+from strata_local_cloud.testing import until
 from strata_local_cloud.workdir import processes_naming
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,15 +65,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z"
     except OSError:
         return False
-
-
-def until(check, timeout: float = 15) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return check()
 
 
 def client(cloud: LocalCloud, service: str):
