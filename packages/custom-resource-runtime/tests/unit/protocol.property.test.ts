@@ -46,7 +46,9 @@ describe('Property: every request gets exactly one valid answer before the deadl
           const handler = customResourceHandler(resourceFor(how), {
             put,
             logger: memoryLogger(),
-            deadlineMarginMs: () => 60,
+            // the answer is due 150 ms before a 300 ms deadline: slack for a loaded machine's late timers (with 60 of 120 ms,
+            // one answer in a busy turbo run came at 121 ms), still far inside the deadline it proves
+            deadlineMarginMs: () => 150,
           });
           const started = Date.now();
           const ev = {
@@ -55,7 +57,7 @@ describe('Property: every request gets exactly one valid answer before the deadl
           };
 
           // Act
-          await handler(ev, context(120));
+          await handler(ev, context(300));
 
           // Assert
           expect(sent).toHaveLength(1);
@@ -63,7 +65,7 @@ describe('Property: every request gets exactly one valid answer before the deadl
           expect(['SUCCESS', 'FAILED']).toContain(body.Status);
           expect(body.PhysicalResourceId.length).toBeGreaterThan(0);
           expect(Buffer.byteLength(sent[0]?.body ?? '')).toBeLessThanOrEqual(4096);
-          expect((sent[0]?.at ?? Infinity) - started).toBeLessThan(120);
+          expect((sent[0]?.at ?? Infinity) - started).toBeLessThan(300);
         },
       ),
       { numRuns: 60 },
