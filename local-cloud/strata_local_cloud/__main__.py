@@ -18,17 +18,20 @@ import sys
 import threading
 from pathlib import Path
 
+# Set before moto is imported, unless the environment says otherwise: AWS managed policies (AWS_ConfigRole,
+# AWSLambdaBasicExecutionRole, ...) exist in every account.
+ENV_DEFAULTS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+
 
 def main(argv: list[str] | None = None) -> None:
     """The command: a local cloud forked by the zygote STRATA_LOCAL_CLOUD_ZYGOTE names, if there is one that serves it
     (this process then stands in for it: zygote.py), else one started here."""
-    args = sys.argv[1:] if argv is None else argv
-    if os.environ.get("STRATA_LOCAL_CLOUD_ZYGOTE"):
-        from .zygote import run_in_zygote
+    from .zygote import run_in_zygote  # the standard library only: the stand-in imports nothing else
 
-        code = run_in_zygote(args)
-        if code is not None:
-            sys.exit(code)
+    args = sys.argv[1:] if argv is None else argv
+    code = run_in_zygote(args)
+    if code is not None:
+        sys.exit(code)
     serve(args)
 
 
@@ -47,8 +50,8 @@ def serve(argv: list[str]) -> None:
     logging.getLogger("werkzeug").setLevel(level)
     logging.getLogger("samtranslator").setLevel("ERROR")  # "unpublished metrics" on every SAM translation
 
-    # AWS managed policies (AWS_ConfigRole, AWSLambdaBasicExecutionRole, ...) exist in every account.
-    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    for name, value in ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from moto.server import MotoRequestHandler
 

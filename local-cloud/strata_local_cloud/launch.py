@@ -105,7 +105,9 @@ class Zygote:
             time.sleep(0.05)
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
-        return {**(os.environ if base is None else base), "STRATA_LOCAL_CLOUD_ZYGOTE": str(self.socket)}
+        from .zygote import ENV
+
+        return {**(os.environ if base is None else base), ENV: str(self.socket)}
 
     def stop(self) -> None:
         _terminate(self.proc)

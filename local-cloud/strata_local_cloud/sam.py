@@ -51,14 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         print("strata_local_cloud.sam runs the SAM CLI against a local cloud only: AWS_ENDPOINT_URL must be a loopback URL "
               f"(it is {endpoint!r}); against AWS, run sam itself", file=sys.stderr)
         return 2
-    args = sys.argv[1:] if argv is None else argv
-    if os.environ.get("STRATA_LOCAL_CLOUD_ZYGOTE"):  # forked, already imported, from the test run's zygote (zygote.py)
-        from .zygote import run_in_zygote
+    from .zygote import run_in_zygote
 
-        code = run_in_zygote(args, kind="sam")
-        if code is not None:
-            return code
-    return run(args)
+    args = sys.argv[1:] if argv is None else argv
+    code = run_in_zygote(args, kind="sam")  # forked, already imported, from the test run's zygote if there is one
+    return run(args) if code is None else code
 
 
 def run(args: list[str]) -> int:

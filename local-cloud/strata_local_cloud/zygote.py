@@ -45,13 +45,14 @@ ENV = "STRATA_LOCAL_CLOUD_ZYGOTE"
 # Read once, when a module is imported (moto.settings; cfn/executor.py WORKERS; botocore's loader data path): a cloud
 # forked from the zygote has the zygote's values, so a request must have the same ones.
 IMPORT_TIME = ("MOTO_", "TEST_SERVER_MODE", "STRATA_LOCAL_CLOUD_WORKERS", "AWS_DATA_PATH")
-# __main__.main sets this default before it imports moto; so does the zygote, and a request is compared with it applied.
-DEFAULTS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 LOG = logging.getLogger("strata.zygote")
 
 
 def import_time_env(env: dict[str, str]) -> dict[str, str]:
-    values = {**DEFAULTS, **env}
+    """The variables of `env` read at import, with the defaults a local cloud sets before it imports moto applied."""
+    from .__main__ import ENV_DEFAULTS
+
+    values = {**ENV_DEFAULTS, **env}
     return {k: v for k, v in values.items() if k.startswith(IMPORT_TIME)}
 
 
@@ -107,7 +108,9 @@ def preload() -> None:
     """Everything a local cloud imports and parses before its first deploy that is the same for every cloud: modules,
     and the service models (pure data) in moto's loader and in the providers' session's. No client, credentials,
     config file, backend or thread: those are each cloud's own."""
-    for name, value in DEFAULTS.items():
+    from .__main__ import ENV_DEFAULTS
+
+    for name, value in ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
     import boto3
     import botocore.loaders
@@ -119,7 +122,7 @@ def preload() -> None:
     import samtranslator.translator.transform  # noqa: F401
     import werkzeug.serving  # noqa: F401
 
-    from . import __main__, dataplane, moto_patches, services  # noqa: F401
+    from . import __main__, dataplane, moto_patches, services  # noqa: F401 - imported for what they import
     from .cfn import api, context  # noqa: F401
 
     moto_patches.core.aws_managed_policies()  # parsed once for every account of every cloud

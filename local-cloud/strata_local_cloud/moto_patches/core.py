@@ -84,19 +84,18 @@ def _init_aws_policies(self: Any) -> list[Any]:
 
 def install(plane: DataPlane) -> None:
     import moto.core.responses
+    import moto.core.routing
+    import moto.core.utils
     from moto.core.base_backend import AccountSpecificBackend
     from moto.iam.models import IAMBackend
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     from ..cfn.context import adopt_preloaded
 
     # moto lists each service's regions (for every account's backend) through a boto3 session of its own, which parses
     # the endpoint data and the service's whole model to find them: from a zygote, those are parsed already.
     adopt_preloaded(AccountSpecificBackend.get_session())
-
     IAMBackend._init_aws_policies = _init_aws_policies  # type: ignore[method-assign]
-    import moto.core.routing
-    import moto.core.utils
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     DomainDispatcherApplication.get_backend_for_host = _per_host(DomainDispatcherApplication.get_backend_for_host)  # type: ignore[method-assign,assignment]
 

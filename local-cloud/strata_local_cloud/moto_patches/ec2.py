@@ -81,7 +81,7 @@ def _install_regional_nat() -> None:
         """A regional NAT gateway in manual mode: in no subnet, with one address per listed zone (DescribeNatGateways'
         NatGatewayAddresses carry the zone: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NatGatewayAddress.html)."""
 
-        def __init__(self, backend: Any, vpc_id: str, zones: list[tuple[str, str, Any]], tags: dict[str, str]) -> None:
+        def __init__(self, backend: Any, vpc_id: str, tags: dict[str, str]) -> None:
             from moto.core.utils import utcnow
 
             self.id = random_nat_gateway_id()
@@ -94,13 +94,40 @@ def _install_regional_nat() -> None:
             self.state = "available"
             self.private_ip = None  # type: ignore[assignment]  # its private addresses are AWS's, per zone
             self._created_at = utcnow()
-            self._addresses = [eip for _, _, eip in zones]
             self.address_set = []
-            for zone, zone_id, eip in zones:
-                eip.association_id = random_eip_association_id()
-                self.address_set.append({"allocationId": eip.allocation_id, "publicIp": eip.public_ip, "associationId": eip.association_id,
-                                         "availabilityZone": zone, "availabilityZoneId": zone_id, "isPrimary": True, "status": "succeeded"})
             self.add_tags(tags)
+
+        def associate(self, eip: Any, zone: tuple[str, str]) -> dict[str, Any]:
+            """The address serves this gateway in the zone (name, ID); its NatGatewayAddress entry."""
+            eip.association_id = random_eip_association_id()
+            address = {"allocationId": eip.allocation_id, "publicIp": eip.public_ip, "associationId": eip.association_id,
+                       "availabilityZone": zone[0], "availabilityZoneId": zone[1], "isPrimary": True, "status": "succeeded"}
+            self.address_set.append(address)
+            return address
+
+        def disassociate(self, associations: set[str]) -> list[dict[str, Any]]:
+            """The addresses of these associations leave the gateway, disassociated, not released; their entries."""
+            gone = [a for a in self.address_set if a["associationId"] in associations]
+            self.address_set = [a for a in self.address_set if a["associationId"] not in associations]
+            for address in gone:
+                for eip in self.ec2_backend.address_by_allocation([address["allocationId"]]):
+                    eip.association_id = None
+            return gone
+
+    def _zone(backend: Any, name: str | None, zone_id: str | None) -> tuple[str, str]:
+        """(name, ID) of a zone of this Region given by either; anything else is refused as EC2 refuses an unknown zone."""
+        known = {z.name: z.zone_id for z in backend.describe_availability_zones()}
+        found = name or next((n for n, i in known.items() if i == zone_id), "")
+        if found not in known:
+            raise EC2ClientError("InvalidParameterValue", f"Invalid availability zone: [{name or zone_id}]")
+        return found, known[found]
+
+    def _free(backend: Any, allocation: str) -> Any:
+        """The Elastic IP address of this allocation, if nothing holds it (Resource.AlreadyAssociated otherwise)."""
+        [eip] = backend.address_by_allocation([allocation])  # InvalidAllocationID.NotFound
+        if eip.association_id or eip.eni or eip.instance:
+            raise ResourceAlreadyAssociatedError(eip.public_ip)
+        return eip
 
     original_create = NatGateways.create_nat_gateway
     original_delete = NatGatewayBackend.delete_nat_gateway
@@ -118,28 +145,21 @@ def _install_regional_nat() -> None:
         if not vpc_id:
             raise MissingParameterError("VpcId")
         backend.get_vpc(vpc_id)  # InvalidVpcID.NotFound
-        known = {z.name: z.zone_id for z in backend.describe_availability_zones()}
-        zones: list[tuple[str, str, Any]] = []
-        for entry in addresses:
-            zone = str(entry.get("AvailabilityZone") or next((n for n, i in known.items() if i == entry.get("AvailabilityZoneId")), ""))
-            if zone not in known:
-                raise EC2ClientError("InvalidParameterValue", f"Invalid availability zone: [{entry.get('AvailabilityZone') or entry.get('AvailabilityZoneId')}]")
-            for allocation in entry.get("AllocationIds") or []:
-                [eip] = backend.address_by_allocation([allocation])  # InvalidAllocationID.NotFound
-                if eip.association_id or eip.eni or eip.instance:
-                    raise ResourceAlreadyAssociatedError(eip.public_ip)
-                zones.append((zone, known[zone], eip))
-        tags = add_tag_specification(self._get_param("TagSpecifications", []))
+        # every zone and address checked before any is associated: a refused request changes nothing
+        wanted = [(_zone(backend, entry.get("AvailabilityZone"), entry.get("AvailabilityZoneId")), _free(backend, allocation))
+                  for entry in addresses for allocation in entry.get("AllocationIds") or []]
         # Any: moto's CloudFormation hooks, abstract on its models, are never called here (the engine's providers create it)
         make: Any = RegionalNatGateway
-        gateway = make(backend, vpc_id, zones, tags)
+        gateway = make(backend, vpc_id, add_tag_specification(self._get_param("TagSpecifications", [])))
+        for zone, eip in wanted:
+            gateway.associate(eip, zone)
         backend.nat_gateways[gateway.id] = gateway
         return ActionResult({"NatGateway": gateway})
 
     def delete_nat_gateway(self: Any, nat_gateway_id: str) -> Any:
         gateway = original_delete(self, nat_gateway_id)
-        for eip in getattr(gateway, "_addresses", []):  # a regional gateway's addresses
-            eip.association_id = None
+        if isinstance(gateway, RegionalNatGateway):
+            gateway.disassociate({a["associationId"] for a in gateway.address_set})
         eni = getattr(gateway, "_eni", None)
         for eip in self.addresses:  # a zonal gateway's address, on its network interface
             if eni is not None and eip.eni is eni:
@@ -159,21 +179,9 @@ def _install_regional_nat() -> None:
         """A regional gateway takes an address in a zone: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateNatGatewayAddress.html
         (AvailabilityZone: "For regional NAT gateways only: The Availability Zone where you want to associate an Elastic IP address")."""
         gateway = _regional(self)
-        backend = self.ec2_backend
-        known = {z.name: z.zone_id for z in backend.describe_availability_zones()}
-        zone = str(self._get_param("AvailabilityZone") or next((n for n, i in known.items() if i == self._get_param("AvailabilityZoneId")), ""))
-        if zone not in known:
-            raise EC2ClientError("InvalidParameterValue", f"Invalid availability zone: [{self._get_param('AvailabilityZone') or self._get_param('AvailabilityZoneId')}]")
-        added = []
-        for allocation in self._get_param("AllocationIds") or []:
-            [eip] = backend.address_by_allocation([allocation])
-            if eip.association_id or eip.eni or eip.instance:
-                raise ResourceAlreadyAssociatedError(eip.public_ip)
-            eip.association_id = random_eip_association_id()
-            gateway._addresses.append(eip)
-            added.append({"allocationId": eip.allocation_id, "publicIp": eip.public_ip, "associationId": eip.association_id,
-                          "availabilityZone": zone, "availabilityZoneId": known[zone], "isPrimary": True, "status": "succeeded"})
-        gateway.address_set.extend(added)
+        zone = _zone(self.ec2_backend, self._get_param("AvailabilityZone"), self._get_param("AvailabilityZoneId"))
+        eips = [_free(self.ec2_backend, allocation) for allocation in self._get_param("AllocationIds") or []]
+        added = [gateway.associate(eip, zone) for eip in eips]
         return ActionResult({"NatGatewayId": gateway.id, "NatGatewayAddresses": added})
 
     def disassociate_nat_gateway_address(self: Any) -> ActionResult:
@@ -184,11 +192,7 @@ def _install_regional_nat() -> None:
         unknown = wanted - {a["associationId"] for a in gateway.address_set}
         if unknown:
             raise EC2ClientError("InvalidAssociationID.NotFound", f"The association ID '{sorted(unknown)[0]}' does not exist")
-        gone = [a for a in gateway.address_set if a["associationId"] in wanted]
-        gateway.address_set = [a for a in gateway.address_set if a["associationId"] not in wanted]
-        for eip in [e for e in gateway._addresses if e.association_id in wanted]:
-            eip.association_id = None
-            gateway._addresses.remove(eip)
+        gone = gateway.disassociate(wanted)
         return ActionResult({"NatGatewayId": gateway.id, "NatGatewayAddresses": [{**a, "status": "disassociating"} for a in gone]})
 
     NatGateways.create_nat_gateway = create_nat_gateway  # type: ignore[method-assign]

@@ -112,11 +112,12 @@ function priceResources(
 
   // NAT gateways by the hour: a zonal gateway for each hour it exists, a regional one for each hour in each zone it is
   // active in (its AvailabilityZoneAddresses), at the same rate (aws.amazon.com/vpc/pricing, data/prices.json).
-  const natZones = ofType('AWS::EC2::NatGateway').reduce((n, r) => {
+  const natGateways = ofType('AWS::EC2::NatGateway');
+  const regional = natGateways.some((r) => r.Properties?.AvailabilityMode === 'regional');
+  const natZones = natGateways.reduce((n, r) => {
     const zones = r.Properties?.AvailabilityZoneAddresses;
     return n + (r.Properties?.AvailabilityMode === 'regional' && Array.isArray(zones) ? zones.length : 1);
   }, 0);
-  const regional = ofType('AWS::EC2::NatGateway').some((r) => r.Properties?.AvailabilityMode === 'regional');
   if (natZones) {
     add(
       regional ? 'NAT gateway (regional)' : 'NAT gateways',
@@ -326,6 +327,18 @@ function markdown(title: string, items: LineItem[]): string[] {
  * region and one in any other region (the two-level model: an account pays the first once and the second per
  * further region, whatever number of environments it holds).
  */
+/** A config-env's environment as deployed, with what staging and prod require (a certificate, an alarm subscriber). */
+function resolveEnvironment(
+  project: ReturnType<typeof loadProject>,
+  overrides: Record<string, string> = {},
+): ResolvedProject {
+  return resolveProject(project, {
+    CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+    AlarmEmail: 'oncall@example.com',
+    ...overrides,
+  });
+}
+
 export function costReport(
   root: string,
   envs: string[] = ['dev', 'staging', 'prod'],
@@ -338,11 +351,7 @@ export function costReport(
   for (const env of envs) {
     const config = configs[env];
     if (!config) throw new Error(`--config-env ${env}: no such config-env in samconfig.toml`);
-    const resolved = resolveProject(project, {
-      CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
-      AlarmEmail: 'oncall@example.com',
-      ...config.parameterOverrides,
-    });
+    const resolved = resolveEnvironment(project, config.parameterOverrides);
     const type = String(resolved.root.parameters.EnvironmentType);
     const items = price(resolved, type, table);
     lines.push(
@@ -395,12 +404,7 @@ export function natOptions(root: string): string[] {
   const modes = ['single', 'per-az', 'regional'];
   const rows = ['dev', 'staging', 'prod'].map((env) => {
     const cells = modes.map((mode) => {
-      const resolved = resolveProject(project, {
-        CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
-        AlarmEmail: 'oncall@example.com',
-        ...configs[env]?.parameterOverrides,
-        NatGatewayMode: mode,
-      });
+      const resolved = resolveEnvironment(project, { ...configs[env]?.parameterOverrides, NatGatewayMode: mode });
       const nat = price(resolved, String(resolved.root.parameters.EnvironmentType), table).filter((i) =>
         /NAT/.test(i.item),
       );
