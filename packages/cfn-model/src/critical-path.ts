@@ -192,6 +192,27 @@ export function longestPath(graph: Map<string, GraphNode>): CriticalPath {
   return { total, steps, chain };
 }
 
+/** Where the estimated create loses time against its lower bound. */
+export interface PathBreakdown {
+  /** The layers whose nested-stack start is on the estimated path, in order. */
+  stackStarts: string[];
+  /** Their overhead: one nestedStackOverhead each. */
+  startSeconds: number;
+  /** The rest: resources waiting for the whole of a layer they take inputs from (or for its own start). */
+  waitSeconds: number;
+}
+
+/**
+ * Splits the gap between the estimated path and the lower bound into the nested-stack starts on the path (fixed
+ * by the chain of layers: each start waits for the layers whose outputs it takes) and waits for the rest of a
+ * layer (resources a consumer does not use but must wait for, which moving resources between layers can remove).
+ */
+export function pathBreakdown(layered: CriticalPath, ideal: CriticalPath, times: CreateTimes): PathBreakdown {
+  const stackStarts = layered.steps.filter((s) => s.id.endsWith('::start')).map((s) => s.id.replace(/::start$/, ''));
+  const startSeconds = stackStarts.length * times.nestedStackOverhead.seconds;
+  return { stackStarts, startSeconds, waitSeconds: layered.total - ideal.total - startSeconds };
+}
+
 /** For each layer: the layers that take its outputs, directly or through others (updated only if those outputs change). */
 export function updateImpact(resolved: ResolvedProject): Record<string, string[]> {
   const consumers: Record<string, Set<string>> = {};

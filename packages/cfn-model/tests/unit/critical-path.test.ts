@@ -7,6 +7,7 @@ import {
   createSeconds,
   loadProject,
   longestPath,
+  pathBreakdown,
   resolveProject,
   toDot,
   updateImpact,
@@ -141,6 +142,27 @@ describe('Function: longestPath over nested stacks', () => {
     ]);
 
     expect(() => longestPath(graph)).toThrow(/dependency cycle through/);
+  });
+});
+
+describe('Function: pathBreakdown', () => {
+  it('splits the gap into the nested-stack starts on the path and the waits for the rest of a layer', () => {
+    const { layered, ideal } = analyse('prod');
+
+    const breakdown = pathBreakdown(layered, ideal, times);
+
+    // 1720 - 1530 = 190 s: two starts (40 s), and the NAT (150 s) the database waits for with the rest of its layer
+    expect(breakdown).toEqual({ stackStarts: ['NetworkStack', 'DatabaseStack'], startSeconds: 40, waitSeconds: 150 });
+  });
+
+  it('finds no wait when each layer is only what its consumer uses (dev: no NAT)', () => {
+    const { layered, ideal } = analyse('dev');
+
+    expect(pathBreakdown(layered, ideal, times)).toEqual({
+      stackStarts: ['NetworkStack', 'DatabaseStack'],
+      startSeconds: 40,
+      waitSeconds: 0,
+    });
   });
 });
 
