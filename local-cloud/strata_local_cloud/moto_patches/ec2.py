@@ -35,6 +35,16 @@ REGIONAL_NAT_VPC = rule(
     "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateNatGateway.html (VpcId: \"The ID of the VPC where "
     "you want to create a regional NAT gateway\"); MissingParameter, InvalidParameterValue "
     "(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)")
+NAT_ASSOCIATION_UNKNOWN = rule(
+    "ec2-nat-association-unknown", "service", ("AWS::EC2::NatGateway",),
+    "DisassociateNatGatewayAddress naming an association the gateway does not have; its own association is disassociated",
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DisassociateNatGatewayAddress.html (AssociationIds: \"The "
+    "association IDs of EIPs that have been associated with the NAT gateway\"); InvalidAssociationID.NotFound: \"The "
+    "specified association ID does not exist\" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)")
+ZONAL_NAT_ADDRESS = rule(
+    "loud-zonal-nat-address", "loud", ("AWS::EC2::NatGateway",),
+    "AssociateNatGatewayAddress or DisassociateNatGatewayAddress on a zonal NAT gateway (its secondary addresses): not emulated, refused naming it",
+    "the local cloud's own rule (local-cloud/README.md): a zonal gateway's secondary addresses (SecondaryAllocationIds) are not emulated")
 REGIONAL_NAT_AUTOMATIC = rule(
     "loud-regional-nat-automatic", "loud", ("AWS::EC2::NatGateway",),
     "a regional NAT gateway in automatic mode (no AvailabilityZoneAddresses) or given a subnet: not emulated, refused naming it",
@@ -170,7 +180,7 @@ def _install_regional_nat() -> None:
         gateway = self.ec2_backend.nat_gateways.get(self._get_param("NatGatewayId"))
         if gateway is None:
             raise EC2ClientError("NatGatewayNotFound", f"The Nat Gateway {self._get_param('NatGatewayId')} was not found")
-        if not isinstance(gateway, RegionalNatGateway):
+        if not isinstance(gateway, RegionalNatGateway):  # ZONAL_NAT_ADDRESS
             raise EC2ClientError("UnsupportedOperation", "the local cloud emulates AssociateNatGatewayAddress and DisassociateNatGatewayAddress "
                                  "for regional NAT gateways only (local-cloud/README.md)")
         return gateway
@@ -190,7 +200,7 @@ def _install_regional_nat() -> None:
         gateway = _regional(self)
         wanted = set(self._get_param("AssociationIds") or [])
         unknown = wanted - {a["associationId"] for a in gateway.address_set}
-        if unknown:
+        if unknown:  # NAT_ASSOCIATION_UNKNOWN
             raise EC2ClientError("InvalidAssociationID.NotFound", f"The association ID '{sorted(unknown)[0]}' does not exist")
         gone = gateway.disassociate(wanted)
         return ActionResult({"NatGatewayId": gateway.id, "NatGatewayAddresses": [{**a, "status": "disassociating"} for a in gone]})
