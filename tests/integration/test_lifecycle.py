@@ -275,7 +275,7 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(account: Deployment
 
 def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
     """Staging and dev deploy beside each other on the account layer's one recorder and trail; staging moves from a NAT
-    gateway per zone to a regional one in place (NatGatewayMode=regional); tearing dev down removes
+    gateway per zone to a regional one in place (NatGatewayMode=regional) and back; tearing dev down removes
     exactly what dev added and leaves staging's Config rules evaluating (each environment once created its own
     singletons, or rode on dev's recorder and lost it with dev); staging's deliberate teardown keeps only its data."""
     c = account_layer(account).client
@@ -294,6 +294,13 @@ def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
     regional = check_nat_gateways(Baseline.read(c, "strata-staging"), "regional")
     assert not set(regional) & set(zonal)  # new addresses; the zonal gateways' are released
     assert not set(zonal) & {a["PublicIp"] for a in c("ec2").describe_addresses()["Addresses"]}
+    # and back: NatGateway1 is replaced by a zonal gateway again (AvailabilityMode is create-only), created before the
+    # regional one is deleted, each with an address of its own; the regional gateway's addresses are released
+    deploy(account, "staging", CertificateArn=certificate, AlarmEmail="oncall@example.com", NatGatewayMode="per-az")
+    assert cf.describe_stacks(StackName="strata-staging")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    zonal_again = check_nat_gateways(Baseline.read(c, "strata-staging"), "per-az")
+    assert not set(zonal_again) & set(regional)
+    assert not set(regional) & {a["PublicIp"] for a in c("ec2").describe_addresses()["Addresses"]}
     with_both = inventory(c)
     assert with_both["recorders"] == ["strata-account"] and with_both["trails"] == ["strata-account"]
 
