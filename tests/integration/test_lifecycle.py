@@ -253,17 +253,24 @@ def _self_signed(domain: str) -> tuple[bytes, bytes]:
 def test_a_failed_first_create_of_prod_rolls_back_to_nothing(account: Deployment):
     """The last check fails (the listener serves a certificate no client can validate), after the database and
     the load balancer exist: deletion protection is not on yet, so the rollback removes everything. A prod of its own
-    suffix, so that it fails the same whether the prod above is still there or torn down."""
+    suffix, so that it fails the same whether the prod above is still there or torn down, with the regional NAT gateway
+    (the prod above has one per zone, which its teardown deletes): the rollback deletes it and releases its addresses."""
     c = account_layer(account).client
     cert, key = _self_signed("app.example.com")
     certificate = c("acm").import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
     backup_key = account.clients(BACKUP_REGION)("kms").create_key(Description="strata account key")["KeyMetadata"]["Arn"]
     before = inventory(c)
     result = deploy(account, "prod", "EnvironmentSuffix=prodfail", stack="strata-prodfail", check=False, CertificateArn=certificate,
-                    AlarmEmail="oncall@example.com", DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key)
+                    AlarmEmail="oncall@example.com", DbBackupReplicationRegion=BACKUP_REGION, DbBackupReplicationKmsKeyArn=backup_key,
+                    NatGatewayMode="regional")
     assert result.returncode != 0
     cf = c("cloudformation")
     root = cf.describe_stacks(StackName="strata-prodfail")["Stacks"][0]
+    egress = next(e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"]
+                  if e["LogicalResourceId"] == "EgressStack" and e["ResourceStatus"] == "CREATE_COMPLETE")
+    # "For deleted stacks, DescribeStackResources returns resource information for up to 90 days" (its API reference)
+    [regional] = cf.describe_stack_resources(StackName=egress["PhysicalResourceId"], LogicalResourceId="NatGateway1")["StackResources"]
+    assert regional["ResourceStatus"] == "DELETE_COMPLETE"  # it was made, then rolled back
     assert root["StackStatus"] == "ROLLBACK_COMPLETE"
     failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
     assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
