@@ -95,12 +95,22 @@ def stale_templates(build: Path = BUILD, root: Path = REPO / "template.yaml") ->
     return stale
 
 
+def sam() -> list[str]:
+    """The SAM CLI: sam itself against AWS; against a local cloud (AWS_ENDPOINT_URL on loopback) the same CLI through
+    `python -m strata_local_cloud.sam`, which a test run forks from its zygote, its modules already imported."""
+    from strata_local_cloud.sam import is_local
+
+    if is_local(os.environ.get("AWS_ENDPOINT_URL", "")):
+        return [sys.executable, "-m", "strata_local_cloud.sam"]
+    return [str(Path(sys.executable).parent / "sam")]
+
+
 def build_now() -> None:
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "TURBO_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1"}
-    for args in (["npx", "turbo", "run", "build", "--output-logs=errors-only"], [str(Path(sys.executable).parent / "sam"), "build"]):
+    for name, args in (("npx turbo run build", ["npx", "turbo", "run", "build", "--output-logs=errors-only"]), ("sam build", [*sam(), "build"])):
         result = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise SystemExit(f"{' '.join(args[:3])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+            raise SystemExit(f"{name} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
 
 
 @functools.cache
@@ -146,7 +156,7 @@ def package(settings: dict[str, Any], template: Path, region: str) -> str:
 
 
 def _sam_package(settings: dict[str, Any], template: Path, region: str, out: Path) -> str:
-    args = [str(Path(sys.executable).parent / "sam"), "package", "--template-file", str(template), "--output-template-file", str(out),
+    args = [*sam(), "package", "--template-file", str(template), "--output-template-file", str(out),
             "--region", region]
     args += ["--resolve-s3"] if settings.get("resolve_s3") else ["--s3-bucket", settings["s3_bucket"]]
     if settings.get("s3_prefix"):

@@ -1,5 +1,7 @@
 """`python -m strata_local_cloud.sam ARGS`: the pinned SAM CLI, unchanged, except that its waits poll the local cloud
-every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback.
+every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback,
+or the command makes no AWS call at all (`sam build`, `sam validate --lint`: OFFLINE), which runs anywhere. In a test
+run each is forked from the run's zygote (zygote.py), its modules already imported.
 
 Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
 --help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
@@ -22,7 +24,8 @@ from typing import Any
 from .launch import SAM_POLL_DELAY
 
 
-def _is_local(endpoint: str) -> bool:
+def is_local(endpoint: str) -> bool:
+    """An endpoint on loopback: a local cloud's."""
     host = urllib.parse.urlsplit(endpoint).hostname or ""
     return host in ("127.0.0.1", "localhost", "::1")
 
@@ -45,15 +48,23 @@ def fast_waiters(delay: float) -> None:
     Waiter.wait = wait  # type: ignore[method-assign]
 
 
+def offline(args: list[str]) -> bool:
+    """A command that makes no AWS call: `sam build` (it resolves, builds and copies locally; a container build, which
+    pulls images, is refused) and `sam validate --lint` (cfn-lint alone; without --lint, validate may ask IAM for the
+    managed policies a template names)."""
+    command = args[0] if args else ""
+    return (command == "build" and "--use-container" not in args) or (command == "validate" and "--lint" in args)
+
+
 def main(argv: list[str] | None = None) -> int:
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-    if not _is_local(endpoint):
+    args = sys.argv[1:] if argv is None else argv
+    if not is_local(endpoint) and not (offline(args) and not endpoint):
         print("strata_local_cloud.sam runs the SAM CLI against a local cloud only: AWS_ENDPOINT_URL must be a loopback URL "
               f"(it is {endpoint!r}); against AWS, run sam itself", file=sys.stderr)
         return 2
     from .zygote import run_in_zygote
 
-    args = sys.argv[1:] if argv is None else argv
     code = run_in_zygote(args, kind="sam")  # forked, already imported, from the test run's zygote if there is one
     return run(args) if code is None else code
 

@@ -141,7 +141,9 @@ def preload() -> None:
                 loader.load_service_model(service, kind)
     context.preloaded_loader = loader
     # The SAM CLI's commands the tests run through strata_local_cloud.sam, and what they import when they run.
-    for module in ("samcli.cli.main", "samcli.commands.deploy.command", "samcli.commands.deploy.deploy_context",
+    for module in ("samcli.cli.main", "samcli.commands.build.command", "samcli.commands.build.build_context",
+                   "samcli.lib.build.app_builder", "samcli.commands.validate.validate", "cfnlint.api", "cfnlint.rules",
+                   "samcli.commands.deploy.command", "samcli.commands.deploy.deploy_context",
                    "samcli.commands.deploy.guided_context", "samcli.commands.package.package_context", "samcli.commands.delete.command",
                    "samcli.commands.delete.delete_context", "samcli.lib.observability.util", "samcli.lib.deploy.deployer",
                    "samcli.lib.providers.sam_stack_provider", "samcli.lib.samlib.wrapper"):
@@ -274,6 +276,7 @@ def _child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> NoRe
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
+        _rebind_std_streams()
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -313,6 +316,19 @@ def _child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> NoRe
             sys.stdout.flush()
             sys.stderr.flush()
     os._exit(code)
+
+
+def _rebind_std_streams() -> None:
+    """sys.stdin, stdout and stderr anew on the descriptors the caller sent. The zygote's were opened on its own (its
+    log, a file) and keep what they found then: given a pipe in its place, such a stream still thinks it can seek,
+    and the first tell() fails with ESPIPE ("Illegal seek", as sam build did). Made as the interpreter makes them:
+    stdout line-buffered on a terminal only, stderr always, with backslashreplace."""
+    old = (sys.stdin, sys.stdout, sys.stderr)
+    sys.stdin = open(0, encoding=old[0].encoding, errors=old[0].errors, closefd=False)  # noqa: SIM115 - lives as long as the process
+    # buffering 1: line-buffered (text mode); -1: the default block buffering
+    sys.stdout = open(1, "w", buffering=1 if os.isatty(1) else -1, encoding=old[1].encoding, errors=old[1].errors, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, encoding=old[2].encoding, errors="backslashreplace", closefd=False)  # noqa: SIM115
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
 
 
 def _parent_death_signal(signum: int) -> None:

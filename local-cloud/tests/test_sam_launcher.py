@@ -28,6 +28,19 @@ def test_it_refuses_to_run_unless_the_endpoint_is_a_local_cloud_on_loopback(endp
     assert "AWS_ENDPOINT_URL must be a loopback URL" in done.stderr and "run sam itself" in done.stderr
 
 
+def test_a_command_that_makes_no_aws_call_runs_without_an_endpoint(tmp_path: Any) -> None:
+    """sam validate --lint (cfn-lint alone) and sam build run anywhere; validate without --lint (it may ask IAM) and a
+    container build (it pulls images) are refused like any other command."""
+    (tmp_path / "t.yaml").write_text("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+    done = run(None, "validate", "--lint", "--template-file", str(tmp_path / "t.yaml"))
+    assert done.returncode == 0 and "is a valid SAM Template" in done.stdout + done.stderr, done.stderr
+    assert sam.offline(["build"]) and sam.offline(["build", "--cached"])
+    for refused in (["validate", "--template-file", "t.yaml"], ["build", "--use-container"], ["deploy"], ["package"]):
+        assert not sam.offline(refused), refused
+    done = run(None, "validate", "--template-file", str(tmp_path / "t.yaml"))
+    assert done.returncode == 2 and "AWS_ENDPOINT_URL must be a loopback URL" in done.stderr
+
+
 def test_against_a_loopback_endpoint_it_is_the_sam_cli() -> None:
     done = run("http://127.0.0.1:1", "--version")
     assert done.returncode == 0, done.stderr

@@ -192,3 +192,19 @@ def test_a_zygote_that_ends_stops_its_clouds(zygote: Zygote, tmp_path: Path) -> 
     zygote.stop()
     assert until(lambda: not alive(forked)), "a cloud outlived its zygote"
     assert cloud.proc.wait(timeout=15) != 0  # its stand-in heard no end from the zygote: not a clean stop
+
+
+def test_a_forked_process_gets_streams_made_for_the_descriptors_it_was_given(tmp_path: Path) -> None:
+    """The zygote's own stdout is its log, a file: a stream made on it can seek. A child handed a pipe instead must not
+    inherit that stream (its first tell() failed with "Illegal seek", as sam build did): it gets streams made anew."""
+    code = ("import os, sys\n"
+            "from strata_local_cloud import zygote\n"
+            "r, w = os.pipe()\n"
+            "os.dup2(w, 1)\n"
+            "before = sys.stdout.seekable()\n"
+            "zygote._rebind_std_streams()\n"
+            "print(before, sys.stdout.seekable(), sys.stdout.fileno(), sys.stderr.line_buffering, file=sys.stderr)\n")
+    with (tmp_path / "log").open("w") as log:
+        done = subprocess.run([sys.executable, "-c", code], stdout=log, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.split() == ["True", "False", "1", "True"]

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from strata_testing import CHECKOV, REPO, tool
+from strata_testing import CHECKOV, REPO, sam_cli, tool, zygote_env
 
 TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml")), "account/template.yaml",
              *sorted(str(p.relative_to(REPO)) for p in (REPO / "org").glob("*.yaml"))]
@@ -40,8 +40,8 @@ def test_no_blanket_cfn_lint_ignore_list() -> None:
 @pytest.mark.parametrize("template", ["template.yaml", "account/template.yaml", "org/stackset.yaml", "org/artifacts.yaml"])
 def test_sam_validate_lint_passes(template: str) -> None:
     out = subprocess.run(
-        [tool("sam"), "validate", "--lint", "--template-file", template],
-        cwd=REPO, capture_output=True, text=True, check=False, env={"SAM_CLI_TELEMETRY": "0", "PATH": "/usr/bin:/bin"},
+        sam_cli("validate", "--lint", "--template-file", template),
+        cwd=REPO, capture_output=True, text=True, check=False, env={"SAM_CLI_TELEMETRY": "0", "PATH": "/usr/bin:/bin", **zygote_env()},
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "is a valid SAM Template" in out.stdout + out.stderr

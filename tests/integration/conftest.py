@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from deployment import REPO, Baseline, Deployment, inventory
 from strata_local_cloud.launch import AWS_CONFIG
-from strata_testing import once_per_run
+from strata_testing import once_per_run, sam_cli
 
 # Which tests share a pytest-xdist worker (the test command runs `--dist loadgroup`): each module's tests stay
 # together, so its module-scoped deployment is made once; every test of any module that reads the one dev deployment
@@ -34,7 +33,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def _sam_build(*args: str) -> None:
     # the local config-envs name the local cloud's own profile (samconfig.toml), which sam build resolves too
-    subprocess.run([str(Path(sys.executable).parent / "sam"), "build", *args], cwd=REPO, check=True, capture_output=True,
+    subprocess.run(sam_cli("build", *args), cwd=REPO, check=True, capture_output=True,
                    env={**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_CONFIG_FILE": str(AWS_CONFIG), "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from strata_testing import REPO, tool
+from strata_testing import REPO, sam_cli, zygote_env
 
 pytestmark = pytest.mark.integration
 
@@ -19,11 +19,12 @@ pytestmark = pytest.mark.integration
 def package(workdir: Path, env: dict[str, str], bucket: str) -> dict[str, str]:
     """sam build + sam package of a copy of the project; returns nested stack logical id -> TemplateURL."""
     build = workdir / ".aws-sam" / "build"
-    subprocess.run([tool("sam"), "build", "--template-file", "template.yaml", "--build-dir", str(build)],
+    env = {**env, **zygote_env()}
+    subprocess.run(sam_cli("build", "--template-file", "template.yaml", "--build-dir", str(build)),
                    cwd=workdir, env=env, check=True, capture_output=True)
     out = workdir / "packaged.yaml"
-    subprocess.run([tool("sam"), "package", "--template-file", str(build / "template.yaml"), "--s3-bucket", bucket,
-                    "--s3-prefix", "strata", "--output-template-file", str(out)],
+    subprocess.run(sam_cli("package", "--template-file", str(build / "template.yaml"), "--s3-bucket", bucket,
+                           "--s3-prefix", "strata", "--output-template-file", str(out)),
                    cwd=workdir, env=env, check=True, capture_output=True)
     urls = dict(re.findall(r"^  (\w+Stack):\n(?:    .*\n)*?      TemplateURL: (\S+)$", out.read_text(), re.M))
     assert len(urls) >= 6, out.read_text()[:2000]
