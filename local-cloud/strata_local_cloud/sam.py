@@ -1,7 +1,8 @@
 """`python -m strata_local_cloud.sam ARGS`: the pinned SAM CLI, unchanged, except that its waits poll the local cloud
 every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback,
 or the command makes no AWS call at all (`sam build`, `sam validate --lint`: OFFLINE), which runs anywhere. In a test
-run each is forked from the run's zygote (zygote.py), its modules already imported.
+run each is forked from the run's zygote (zygote.py), its modules already imported. Each template text is parsed once
+per command (memo_yaml_parse), where the SAM CLI parses it a dozen times.
 
 Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
 --help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
@@ -48,6 +49,33 @@ def fast_waiters(delay: float) -> None:
     Waiter.wait = wait  # type: ignore[method-assign]
 
 
+def memo_yaml_parse() -> None:
+    """The SAM CLI parses the same template text many times within one command (its stack provider, the packager,
+    the artifact and image checks, the parameter defaults: each template a dozen times in a sam deploy), with PyYAML's
+    pure-Python parser each time: a sixth of the CPU the tests' local clouds and SAM CLIs spent. Here the first parse of
+    a text is kept and each later one gets a deep copy of it, the very objects the parser would have built again, so
+    nothing the SAM CLI sees changes (the parser is not replaced); a parse that fails is not kept, and fails again."""
+    import copy
+
+    from samcli import yamlhelper
+
+    original = yamlhelper.yaml_parse
+    parsed: dict[str, Any] = {}
+
+    @functools.wraps(original)
+    def yaml_parse(yamlstr: Any) -> Any:
+        if not isinstance(yamlstr, str):
+            return original(yamlstr)
+        if yamlstr not in parsed:
+            parsed[yamlstr] = original(yamlstr)
+        return copy.deepcopy(parsed[yamlstr])
+
+    # the modules that imported the function by name hold their own reference (`from samcli.yamlhelper import yaml_parse`)
+    for module in [m for name, m in list(sys.modules.items()) if name.startswith("samcli") and m is not None]:
+        if getattr(module, "yaml_parse", None) is original:
+            module.yaml_parse = yaml_parse  # type: ignore[attr-defined]
+
+
 def offline(args: list[str]) -> bool:
     """A command that makes no AWS call: `sam build` (it resolves, builds and copies locally; a container build, which
     pulls images, is refused) and `sam validate --lint` (cfn-lint alone; without --lint, validate may ask IAM for the
@@ -70,9 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: list[str]) -> int:
-    """The SAM CLI in this process, its waiters polling at SAM_CLI_POLL_DELAY."""
+    """The SAM CLI in this process, its waiters polling at SAM_CLI_POLL_DELAY, each template text parsed once."""
     fast_waiters(float(os.environ.get("SAM_CLI_POLL_DELAY", SAM_POLL_DELAY)))
     from samcli.cli.main import cli
+
+    memo_yaml_parse()
 
     sys.argv = ["sam", *args]
     try:

@@ -82,3 +82,35 @@ def test_a_waiter_that_already_polls_faster_is_left_alone(monkeypatch: pytest.Mo
     with pytest.raises(botocore.waiter.WaiterError):
         botocore.waiter.Waiter("W", config, lambda **_: {"Stacks": [{"StackStatus": "NOT_YET"}]}).wait()
     assert sleeps == [0.2, 0.2]
+
+
+def test_each_template_text_is_parsed_once_and_every_caller_gets_its_own_copy() -> None:
+    """In a process of its own (the patch reaches every samcli module that imported yaml_parse)."""
+    code = """
+import yaml
+from samcli import yamlhelper
+from samcli.lib.utils import resources  # noqa: F401 - any samcli module; the provider below imported yaml_parse by name
+from samcli.lib.providers import sam_stack_provider
+calls = []
+real = yaml.safe_load
+yaml.safe_load = lambda text: calls.append(1) or real(text)
+from strata_local_cloud import sam
+sam.memo_yaml_parse()
+text = "Resources:\\n  Topic:\\n    Type: AWS::SNS::Topic\\n    Properties: {TopicName: !Sub '${AWS::StackName}-t'}\\n"
+first = sam_stack_provider.get_template_data.__globals__["yaml_parse"](text)
+first["Resources"]["Topic"]["Type"] = "changed by its caller"
+second = yamlhelper.yaml_parse(text)
+assert second["Resources"]["Topic"] == {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-t"}}}, second
+assert len(calls) == 1, calls
+for _ in range(2):
+    try:
+        yamlhelper.yaml_parse("a: [unclosed")
+    except yaml.YAMLError:
+        pass
+    else:
+        raise AssertionError("an invalid text was accepted")
+assert len(calls) == 3, calls
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
