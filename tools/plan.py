@@ -52,7 +52,8 @@ def pairs(text: str) -> dict[str, str]:
 
 
 def load(path: Path) -> dict[str, Any]:
-    from samcli.yamlhelper import yaml_parse
+    # the SAM CLI's reading of a template (its constructors), on libyaml: a plan reads every template twice
+    from strata_local_cloud.cfn.template import yaml_parse
 
     return yaml_parse(path.read_text())
 

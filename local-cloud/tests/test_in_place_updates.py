@@ -9,6 +9,7 @@ the account singletons it creates (the Config recorder) meet nothing else in the
 from __future__ import annotations
 
 import copy
+import functools
 import glob
 import json
 import re
@@ -297,6 +298,7 @@ AFTER: dict[str, Any] = {
 }
 
 
+@functools.cache  # read once per run: every parametrized case asks, and the SAM CLI's parser is pure Python
 def template_types() -> dict[str, set[str]]:
     """Every resource type of the repository's templates (the SAM function as the types it becomes), with the
     properties the templates set on it."""

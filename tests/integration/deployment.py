@@ -125,13 +125,17 @@ class Deployment:
         (REPO / ".strata").mkdir(exist_ok=True)
         self.cloud = LocalCloud(log=REPO / ".strata" / f"local-cloud-{log_name}.log")
         self.env = self.cloud.env()
+        self._sessions: dict[str, boto3.session.Session] = {}
         self.client = self.clients("us-east-1")
         self.client("s3").create_bucket(Bucket="strata-local-artifacts")
         # what the region held before an environment was deployed on its account layer (set by the fixture that deploys)
         self.before: dict[str, list[str]] = {}
 
     def session(self, region: str) -> boto3.session.Session:
-        return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        """One session per region: a new one would load every service model it makes a client of again."""
+        if region not in self._sessions:
+            self._sessions[region] = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+        return self._sessions[region]
 
     def clients(self, region: str) -> Callable[[str], Any]:
         """boto3 clients for this local cloud in one region, by service name."""

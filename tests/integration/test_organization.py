@@ -5,6 +5,7 @@ account (credentials from STS AssumeRole select the account, as in moto)."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
 Clients = Callable[[str, str], Any]
 
 
+@functools.cache  # one session per account: a new one would load every service model it makes a client of again
 def clients(deployment: Deployment, account: str) -> Clients:
     session = session_for(deployment.cloud.url, account)
     return lambda service, region: session.client(service, region_name=region, endpoint_url=deployment.cloud.url)

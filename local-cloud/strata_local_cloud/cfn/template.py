@@ -63,7 +63,8 @@ def _yaml_loader() -> Any:
     return Loader
 
 
-def _yaml_parse(body: str) -> Any:
+def yaml_parse(body: str) -> Any:
+    """A template's text as samcli.yamlhelper.yaml_parse reads it (JSON first, then CloudFormation YAML), on libyaml."""
     import yaml
 
     try:  # JSON first, as yaml_parse does (a JSON template is read by the JSON parser, with its key order)
@@ -81,7 +82,7 @@ def parse(body: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=64)
 def _parse(body: str) -> dict[str, Any]:
     try:
-        template = _yaml_parse(body)
+        template = yaml_parse(body)
     except Exception as error:
         raise ValidationError(f"Template format error: not valid JSON or YAML ({error})") from error
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict) or not template["Resources"]:
