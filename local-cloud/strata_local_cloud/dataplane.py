@@ -85,8 +85,13 @@ class Pki:
                 .sign(self.key, hashes.SHA256()))
 
     def issue(self, names: list[str], stem: str) -> tuple[Path, Path]:
+        """A server certificate for these host names. A Common Name holds at most 64 characters (RFC 5280,
+        ub-common-name) and an RDS endpoint can be longer (a 63-character identifier, then the account's and the
+        Region's labels): such a name's first label is the Common Name. Clients check the host name against the subject
+        alternative names, which hold every name whole (RFC 6125 6.4.4: the CN only when there is no DNS-ID)."""
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = self.sign(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]), names, key.public_key())
+        common = names[0] if len(names[0]) <= 64 else names[0].split(".", 1)[0][:64]
+        cert = self.sign(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)]), names, key.public_key())
         cert_file, key_file = self.dir / f"{stem}.pem", self.dir / f"{stem}.key"
         cert_file.write_bytes(_pem(cert) + _pem(self.cert))
         key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,

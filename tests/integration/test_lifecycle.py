@@ -266,14 +266,15 @@ def test_a_failed_first_create_of_prod_rolls_back_to_nothing(account: Deployment
     assert result.returncode != 0
     cf = c("cloudformation")
     root = cf.describe_stacks(StackName="strata-prodfail")["Stacks"][0]
-    egress = next(e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"]
-                  if e["LogicalResourceId"] == "EgressStack" and e["ResourceStatus"] == "CREATE_COMPLETE")
-    # "For deleted stacks, DescribeStackResources returns resource information for up to 90 days" (its API reference)
-    [regional] = cf.describe_stack_resources(StackName=egress["PhysicalResourceId"], LogicalResourceId="NatGateway1")["StackResources"]
-    assert regional["ResourceStatus"] == "DELETE_COMPLETE"  # it was made, then rolled back
     assert root["StackStatus"] == "ROLLBACK_COMPLETE"
-    failures = [e for e in cf.describe_stack_events(StackName=root["StackId"])["StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
-    assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures)
+    events = [e for page in cf.get_paginator("describe_stack_events").paginate(StackName=root["StackId"]) for e in page["StackEvents"]]
+    failures = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert any(e["LogicalResourceId"] == "VerificationStack" and "AlbTls" in e.get("ResourceStatusReason", "") for e in failures), failures
+    # the egress layer was created, its regional NAT gateway with it, and both were rolled back. "For deleted stacks,
+    # DescribeStackResources returns resource information for up to 90 days" (its API reference)
+    [egress] = cf.describe_stack_resources(StackName=root["StackId"], LogicalResourceId="EgressStack")["StackResources"]
+    [regional] = cf.describe_stack_resources(StackName=egress["PhysicalResourceId"], LogicalResourceId="NatGateway1")["StackResources"]
+    assert (egress["ResourceStatus"], regional["ResourceStatus"]) == ("DELETE_COMPLETE", "DELETE_COMPLETE")
     # nothing left but what was there before (RetainExceptOnCreate retains nothing a rolled-back create made)
     after = inventory(c)
     after["stacks"].remove("strata-prodfail")  # ROLLBACK_COMPLETE until deleted, as in AWS
