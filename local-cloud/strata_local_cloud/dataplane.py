@@ -104,10 +104,13 @@ class MariaDb:
         if not (plane.install_db and plane.mariadbd and plane.client):
             raise RuntimeError("MariaDB is not installed on this machine (run bash tools/setup.sh)")
         install_db, mariadbd, client = plane.install_db, plane.mariadbd, plane.client
-        self.dir = Path(tempfile.mkdtemp(prefix=f"strata-rds-{name}-", dir=plane.dir))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"rds-{name[:16]}-", dir=plane.dir))
         self.port = _free_port()
         cert, key = plane.pki.issue([host], f"rds-{name}")
-        data, sock = self.dir / "data", self.dir / "mysqld.sock"
+        # The socket by a relative path, which mariadbd binds in the data directory it changes into and the client
+        # reaches from there: a Unix socket's path holds at most 107 bytes (sun_path), and the absolute one under a
+        # long TMPDIR and a 63-character instance name does not fit ("The socket file path is too long").
+        data, sock = self.dir / "data", "mysqld.sock"
         limit = plane.start_timeout
         try:
             subprocess.run([install_db, "--no-defaults", f"--datadir={data}", "--user=root", "--auth-root-authentication-method=normal",
@@ -139,7 +142,7 @@ class MariaDb:
         quoted = password.replace("\\", "\\\\").replace("'", "\\'")
         subprocess.run([client, "--no-defaults", "--skip-ssl", f"--socket={sock}", "-uroot", "-e",
                         f"CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'; GRANT ALL ON *.* TO '{user}'@'%' WITH GRANT OPTION;"],
-                       check=True, capture_output=True, timeout=limit)
+                       check=True, capture_output=True, timeout=limit, cwd=data)
 
     def _log_tail(self) -> str:
         log = self.dir / "error.log"

@@ -142,6 +142,19 @@ class Deployment:
         session = self.session(region)
         return lambda service: session.client(service, endpoint_url=self.cloud.url)
 
+    def failures(self, args: tuple[str, ...]) -> list[str]:
+        """What failed first, for a failed sam command: each stack's FAILED events in this region, oldest first (the
+        captured output ends with the rollback, not its cause)."""
+        region = args[args.index("--region") + 1] if "--region" in args else "us-east-1"
+        cf = self.clients(region)("cloudformation")
+        found = []
+        for summary in cf.list_stacks()["StackSummaries"]:
+            if "FAILED" in summary["StackStatus"] or "ROLLBACK" in summary["StackStatus"]:
+                events = cf.describe_stack_events(StackName=summary["StackId"])["StackEvents"]
+                found += [f"{summary['StackName']}/{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+                          for e in reversed(events) if e["ResourceStatus"].endswith("_FAILED")]
+        return found
+
     def sam(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         # `sam deploy` takes --no-progressbar (no progress bar in captured output); `sam delete` has no such option.
         # The SAM CLI itself, polling this local cloud at SAM_CLI_POLL_DELAY in sam delete too (strata_local_cloud/sam.py).
@@ -149,7 +162,7 @@ class Deployment:
         result = subprocess.run([sys.executable, "-m", "strata_local_cloud.sam", *args, *quiet], cwd=REPO, env=self.env,
                                 capture_output=True, text=True)
         if check and result.returncode != 0:
-            raise AssertionError(f"sam {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+            raise AssertionError(f"sam {' '.join(args)} failed: {self.failures(args)}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
         return result
 
     def deploy_account(self, region: str = "us-east-1", bucket: str = "strata-local-artifacts", *extra: str,

@@ -503,7 +503,9 @@ def install(plane: DataPlane) -> None:
             def password() -> str:
                 if secret is not None:
                     return json.loads(secret.secret_string)["password"]
-                return db.master_user_password or ""
+                # moto keeps a given password where its models cannot read it back (the property raises "Password
+                # not retrievable", as RDS's API never answers it): the server behind the instance needs it
+                return str(getattr(db, "_master_user_password", "") or "")
 
             plane.start_database(db.db_instance_identifier, db.address, int(db.port or 3306), db.master_username or "admin", password, params)
         return db
