@@ -66,6 +66,7 @@ def serve(argv: list[str]) -> None:
     engine = api.install(lambda: url[0], plane, work.sub("code"))
     # Services moto lacks entirely (IAM Access Analyzer) are answered by the local cloud's own handlers, and
     # GET /_strata/dataplane tells where the data plane serves the deployed listeners and databases.
+    services.install_release_on_send()
     app = services.serve(DomainDispatcherApplication(create_backend_app), plane)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_port

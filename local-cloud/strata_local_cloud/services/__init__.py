@@ -12,8 +12,10 @@ the local CA's certificate file, so tools can open the application URL and log i
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -49,7 +51,55 @@ def _account(environ: dict[str, Any]) -> str:
 DATAPLANE_PATH = "/_strata/dataplane"
 
 
+# moto's models are not safe for concurrent use: a request iterating a backend's dict while another thread adds to
+# it or deletes from it fails with "dictionary changed size during iteration" (a stack delete's parallel role
+# deletions did: the role failed to delete, the stack ended DELETE_FAILED). Requests reach moto from the server's
+# threads and from the engine's (in-process, inprocess.py) at once, so moto answers one at a time; each answer is read
+# whole inside. Reentrant: a handler's own in-process request (same thread) goes through. A handler that sends a
+# request over HTTP (CreateStack's pre-deployment checks ask STS for an account's keys) lets go while it waits, or it
+# would wait for a server thread waiting for it: `released`, around botocore's send (install_release_on_send).
+MOTO = threading.RLock()
+
+
+@contextlib.contextmanager
+def released() -> Iterator[None]:
+    """MOTO let go entirely for the duration, if this thread holds it, and taken back as it was held."""
+    # RLock's _is_owned/_release_save/_acquire_restore: what threading.Condition uses to do the same
+    lock: Any = MOTO
+    if not lock._is_owned():
+        yield
+        return
+    state = lock._release_save()
+    try:
+        yield
+    finally:
+        lock._acquire_restore(state)
+
+
+def install_release_on_send() -> None:
+    """Every request botocore sends over HTTP from this process lets go of MOTO while it is in flight."""
+    from botocore.endpoint import Endpoint
+
+    original = getattr(Endpoint, "_send")  # noqa: B009 - private in botocore's stubs; the one method that sends over HTTP
+
+    def send(self: Any, request: Any) -> Any:
+        with released():
+            return original(self, request)
+
+    setattr(Endpoint, "_send", send)  # noqa: B010
+
+
 def serve(app: Callable[..., Iterable[bytes]], plane: DataPlane | None = None) -> Callable[..., Iterable[bytes]]:
+    def moto(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with MOTO:
+            chunks = app(environ, start_response)
+            try:
+                return [b"".join(chunks)]
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if plane is not None and environ.get("PATH_INFO") == DATAPLANE_PATH and environ.get("REQUEST_METHOD") == "GET":
             with plane.lock:
@@ -60,6 +110,6 @@ def serve(app: Callable[..., Iterable[bytes]], plane: DataPlane | None = None) -
         if scope and scope[0] in SERVICES:
             response = SERVICES[scope[0]](Request(environ), scope[1], _account(environ))
             return response(environ, start_response)
-        return app(environ, start_response)
+        return moto(environ, start_response)
 
     return wsgi
