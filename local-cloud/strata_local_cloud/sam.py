@@ -87,7 +87,7 @@ def offline(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
     args = sys.argv[1:] if argv is None else argv
-    if not is_local(endpoint) and not (offline(args) and not endpoint):
+    if not (is_local(endpoint) or (offline(args) and not endpoint)):
         print("strata_local_cloud.sam runs the SAM CLI against a local cloud only: AWS_ENDPOINT_URL must be a loopback URL "
               f"(it is {endpoint!r}); against AWS, run sam itself", file=sys.stderr)
         return 2

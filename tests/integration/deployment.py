@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ import boto3
 import yaml
 
 from strata_local_cloud.launch import LocalCloud
+from strata_testing import REPO, sam_cli
 
-REPO = Path(__file__).resolve().parents[2]
 SAMCONFIG = tomllib.loads((REPO / "samconfig.toml").read_text())
 ACCOUNT_STACK = "strata-account"
 # The Security Hub standards the account layer enables, and the account's controls as listed once for the
@@ -159,7 +158,7 @@ class Deployment:
         # `sam deploy` takes --no-progressbar (no progress bar in captured output); `sam delete` has no such option.
         # The SAM CLI itself, polling this local cloud at SAM_CLI_POLL_DELAY in sam delete too (strata_local_cloud/sam.py).
         quiet = ["--no-progressbar"] if args[:1] == ("deploy",) else []
-        result = subprocess.run([sys.executable, "-m", "strata_local_cloud.sam", *args, *quiet], cwd=REPO, env=self.env,
+        result = subprocess.run(sam_cli(*args, *quiet), cwd=REPO, env=self.env,
                                 capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(f"sam {' '.join(args)} failed: {self.failures(args)}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")

@@ -54,13 +54,8 @@ def _send(request: Any, **_: Any) -> Any:
     environ = EnvironBuilder(path=urllib.parse.unquote(parts.path) or "/", base_url=f"{parts.scheme}://{parts.netloc}",
                              query_string=parts.query, method=request.method, headers=sent, data=body or b"").get_environ()
     environ["RAW_URI"] = environ["REQUEST_URI"] = parts.path + (f"?{parts.query}" if parts.query else "")
-    chunks, status, response_headers = run_wsgi_app(_target[1], environ)
-    try:
-        content = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+    chunks, status, response_headers = run_wsgi_app(_target[1], environ, buffered=True)  # read whole, then closed
+    content = b"".join(chunks)
     headers = HTTPHeaders.from_pairs(response_headers.to_wsgi_list())  # as botocore's own transport hands them over
     return AWSResponse(request.url, int(status.split(" ", 1)[0]), headers, _Body(content))
 
