@@ -1,6 +1,6 @@
 """A fork server for local clouds: `python -m strata_local_cloud.zygote --socket PATH` imports the local cloud and
 parses the service models once, then forks a fresh local cloud for each `strata-local-cloud` started with
-STRATA_LOCAL_CLOUD_ZYGOTE=PATH in its environment. It does the same for the SAM CLI the tests run against local clouds
+STRATA_LOCAL_CLOUD_ZYGOTE=PATH in its environment (one started while the zygote still imports waits for it). It does the same for the SAM CLI the tests run against local clouds
 (`python -m strata_local_cloud.sam`: about 0.9 s of CPU importing the SAM CLI, every deploy and delete). The test
 command runs one for its whole run (tools/test.sh).
 
@@ -151,6 +151,31 @@ def preload() -> None:
 
 
 def serve(path: Path) -> None:
+    # The socket listens before the preload: a stand-in that connects meanwhile (the test command starts the zygote
+    # beside the lint, and the first jest suites start their clouds a second or two later) waits in the listen queue
+    # for its fork, where it found no socket and started on its own before (about 2.5 s of CPU more each, for seven
+    # clouds of the jest phase). Only the connection waits, as for any busy server: if the preload fails, the zygote
+    # exits, each waiting stand-in's connection is reset and it starts on its own. Nothing else changes before the preload.
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    pending = path.with_name(path.name + ".pending")
+    for stale in (path, pending):
+        with contextlib.suppress(FileNotFoundError):
+            stale.unlink()
+    listener.bind(str(pending))
+    listener.listen(64)
+    pending.replace(path)  # the socket appears under its name listening: a stand-in never finds it refusing
+    # stopped during the preload: the socket goes too (SystemExit runs the finally below, SIGTERM's default would not)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        _serve(listener, path)
+    finally:
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    # The clouds still running end with the zygote (their parent-death signal, SIGTERM: a normal stop).
+
+
+def _serve(listener: socket.socket, path: Path) -> None:
     preload()
     # What the zygote holds is read, never freed, by every process it forks: out of the collector's sight (gc.freeze),
     # a collection in a fork walks only what that process made, instead of the zygote's hundreds of megabytes (which
@@ -160,14 +185,6 @@ def serve(path: Path) -> None:
     # No thread may run at a fork (the child would hold locks no thread releases): nothing above starts one.
     assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
     base_env = import_time_env(dict(os.environ))
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    pending = path.with_name(path.name + ".pending")
-    for stale in (path, pending):
-        with contextlib.suppress(FileNotFoundError):
-            stale.unlink()
-    listener.bind(str(pending))
-    listener.listen(64)
-    pending.replace(path)  # the socket appears under its name listening: a stand-in never finds it refusing
     children: dict[int, socket.socket] = {}
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
@@ -185,20 +202,14 @@ def serve(path: Path) -> None:
     selector.register(listener, selectors.EVENT_READ)
     selector.register(wake_r, selectors.EVENT_READ)
     print(f"STRATA_LOCAL_CLOUD_ZYGOTE={path}", flush=True)
-    try:
-        while not stopping:
-            for key, _ in selector.select(timeout=1.0):
-                if key.fileobj is listener:
-                    _accept(listener, selector, wake_r, wake_w, base_env, children)
-                else:
-                    with contextlib.suppress(BlockingIOError):
-                        os.read(wake_r, 512)
-            _reap(children)
-    finally:
-        listener.close()
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    # The clouds still running end with the zygote (their parent-death signal, SIGTERM: a normal stop).
+    while not stopping:
+        for key, _ in selector.select(timeout=1.0):
+            if key.fileobj is listener:
+                _accept(listener, selector, wake_r, wake_w, base_env, children)
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 512)
+        _reap(children)
 
 
 def _accept(listener: socket.socket, selector: selectors.BaseSelector, wake_r: int, wake_w: int, base_env: dict[str, str],

@@ -208,3 +208,59 @@ def test_a_forked_process_gets_streams_made_for_the_descriptors_it_was_given(tmp
         done = subprocess.run([sys.executable, "-c", code], stdout=log, stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr.split() == ["True", "False", "1", "True"]
+
+
+def start_zygote(socket: Path, preload: str, log: Path) -> subprocess.Popen[bytes]:
+    """A zygote whose preload is `preload` (Python run in its place), started without waiting for it to be ready."""
+    code = ("import sys, time\nfrom pathlib import Path\nfrom strata_local_cloud import zygote\n"
+            f"original = zygote.preload\ndef preload():\n    {preload}\nzygote.preload = preload\nzygote.serve(Path(sys.argv[1]))\n")
+    process = subprocess.Popen([sys.executable, "-c", code, str(socket)], stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    assert until(socket.exists, 30), "the zygote never listened"
+    return process
+
+
+def test_a_cloud_started_while_the_zygote_preloads_waits_for_its_fork(tmp_path: Path) -> None:
+    """The socket listens from the zygote's start: a cloud started during the preload is forked once it is done, not
+    started on its own (the jest suites start theirs a second or two after the test command starts the zygote)."""
+    socket = tmp_path / "zygote" / "socket"
+    socket.parent.mkdir()
+    zygote = start_zygote(socket, "time.sleep(2); original()", tmp_path / "zygote.log")
+    try:
+        base = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
+        cloud = LocalCloud(log=tmp_path / "cloud.log", env={**base, "STRATA_LOCAL_CLOUD_ZYGOTE": str(socket), "TMPDIR": str(tmp_path)})
+        try:
+            assert len(children(zygote.pid)) == 1, (tmp_path / "cloud.log").read_text()
+            assert "starting on its own" not in (tmp_path / "cloud.log").read_text()
+            assert client(cloud, "s3").list_buckets()["Buckets"] == []
+        finally:
+            cloud.stop()
+        assert cloud.proc.returncode == 0
+    finally:
+        zygote.terminate()
+        zygote.wait(timeout=15)
+    assert not socket.exists()
+
+
+def test_a_zygote_whose_preload_fails_leaves_the_waiting_cloud_to_start_on_its_own(tmp_path: Path) -> None:
+    socket = tmp_path / "zygote" / "socket"
+    socket.parent.mkdir()
+    zygote = start_zygote(socket, "time.sleep(2); raise RuntimeError('no preload')", tmp_path / "zygote.log")
+    log = tmp_path / "own.log"
+    base = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
+    cloud = LocalCloud(log=log, env={**base, "STRATA_LOCAL_CLOUD_ZYGOTE": str(socket), "TMPDIR": str(tmp_path)})
+    try:
+        assert "is not available ([Errno 104] Connection reset by peer); starting on its own" in log.read_text()
+        assert client(cloud, "s3").list_buckets()["Buckets"] == []
+    finally:
+        cloud.stop()
+    assert zygote.wait(timeout=15) != 0 and "no preload" in (tmp_path / "zygote.log").read_text()
+    assert not socket.exists(), "the failed zygote left its socket"
+
+
+def test_a_zygote_stopped_during_its_preload_removes_its_socket(tmp_path: Path) -> None:
+    socket = tmp_path / "zygote" / "socket"
+    socket.parent.mkdir()
+    zygote = start_zygote(socket, "time.sleep(30)", tmp_path / "zygote.log")
+    zygote.terminate()
+    assert zygote.wait(timeout=15) == 128 + signal.SIGTERM
+    assert not socket.exists()
