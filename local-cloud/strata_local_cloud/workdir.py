@@ -29,7 +29,7 @@ LOCK = ".lock"
 def die_with_parent() -> None:
     """preexec_fn for what the local cloud starts (MariaDB, a function's Node.js process): Linux sends it SIGKILL when
     the thread that started it ends, so a local cloud killed by any signal leaves nothing running. The data plane
-    starts its servers from one long-lived thread; a function runs on the engine thread that waits for it."""
+    starts its servers from one long-lived thread, the Lambda invoker its functions' environments from another."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
 

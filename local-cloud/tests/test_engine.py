@@ -4,13 +4,14 @@ replacement, rollback, deletion policies and custom resources run as Node.js pro
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
 import pytest
 
 from strata_local_cloud.testing import failure_reasons as reasons
-from strata_local_cloud.testing import function_code
+from strata_local_cloud.testing import function_code, until
 from strata_local_cloud.testing import wait_stack as wait
 
 BUCKET_STACK = {
@@ -132,10 +133,15 @@ def test_nested_stack_outputs_resolve_through_getatt(aws, deploy):
 
 HANDLER = """
 const fs = require('node:fs');
-exports.handler = async (event) => {
+let invocations = 0; // module state: kept between the invocations of one execution environment
+exports.handler = async (event, context) => {
   const p = event.ResourceProperties;
+  invocations += 1;
   fs.appendFileSync(process.env.MARKER, JSON.stringify({ type: event.RequestType, id: event.PhysicalResourceId ?? null,
-    old: event.OldResourceProperties?.Value ?? null, region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL }) + '\\n');
+    old: event.OldResourceProperties?.Value ?? null, region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL,
+    pid: process.pid, invocations, flavour: process.env.FLAVOUR, stream: context.logStreamName }) + '\\n');
+  if (p.Mode === 'crash' && event.RequestType !== 'Delete') process.exit(7);
+  if (p.Mode === 'hang' && event.RequestType !== 'Delete') await new Promise((resolve) => setTimeout(resolve, 60_000));
   if (p.Mode === 'silent' && event.RequestType !== 'Delete') return;
   const failed = p.Mode === 'fail' && event.RequestType !== 'Delete';
   const id = event.RequestType === 'Create' ? `id-${p.Value}` : p.NewId === 'yes' ? `id-${p.Value}` : event.PhysicalResourceId;
@@ -152,13 +158,14 @@ def custom(aws, tmp_path: Path):
     code = function_code(aws("s3"), "code-for-tests", HANDLER)
     marker = tmp_path / "requests.jsonl"
     template = {
-        "Parameters": {"Value": {"Type": "String"}, "Mode": {"Type": "String", "Default": "ok"}, "NewId": {"Type": "String", "Default": "no"}},
+        "Parameters": {"Value": {"Type": "String"}, "Mode": {"Type": "String", "Default": "ok"}, "NewId": {"Type": "String", "Default": "no"},
+                       "Flavour": {"Type": "String", "Default": "plain"}, "FunctionTimeout": {"Type": "Number", "Default": 10}},
         "Resources": {
             "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}},
             "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
-                "Runtime": "nodejs22.x", "Handler": "index.handler", "Timeout": 10, "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-                "Code": code, "Environment": {"Variables": {"MARKER": str(marker)}}}},
+                "Runtime": "nodejs22.x", "Handler": "index.handler", "Timeout": {"Ref": "FunctionTimeout"}, "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": code, "Environment": {"Variables": {"MARKER": str(marker), "FLAVOUR": {"Ref": "Flavour"}}}}},
             "Thing": {"Type": "Custom::Thing", "Properties": {"ServiceToken": {"Fn::GetAtt": ["Fn", "Arn"]}, "ServiceTimeout": 20,
                                                               "Value": {"Ref": "Value"}, "Mode": {"Ref": "Mode"}, "NewId": {"Ref": "NewId"}, "Number": 3}},
         },
@@ -194,7 +201,7 @@ def test_a_failed_custom_resource_fails_the_deploy_with_its_reason_and_is_sent_d
     template, marker = custom
     name, cf = f"c-{uid()}", aws("cloudformation")
     stack = deploy(name, template, {"Value": "a", "Mode": "fail"})
-    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE", list(reasons(cf, name))
     assert any("Received response status [FAILED] from custom resource. Message returned: boom from the function" in r for r in reasons(cf, name))
     assert [(r["type"], r["id"]) for r in requests(marker)] == [("Create", None), ("Delete", "id-a")]
 
@@ -204,7 +211,58 @@ def test_a_custom_resource_that_never_answers_fails_the_deploy(aws, deploy, cust
     name, cf = f"c-{uid()}", aws("cloudformation")
     stack = deploy(name, template, {"Value": "a", "Mode": "silent"})
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert any("did not receive a response from your Custom Resource: the function exited (code 0) without answering" in r for r in reasons(cf, name))
+    assert any("did not receive a response from your Custom Resource: the function returned without answering" in r for r in reasons(cf, name))
+
+
+# Execution environments (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html): Lambda keeps
+# an environment after an invocation for the function's next ones (its module state with it), gives a function whose
+# code or configuration changed new environments, and resets one whose invocation crashed or timed out.
+def test_a_functions_environment_serves_its_next_invocations_with_its_module_state(aws, deploy, custom):
+    template, marker = custom
+    name = f"c-{uid()}"
+    deploy(name, template, {"Value": "a"})
+    deploy(name, template, {"Value": "b"})
+    aws("cloudformation").delete_stack(StackName=name)
+    assert until(lambda: len(requests(marker)) == 3)
+    create, update, delete = requests(marker)
+    assert (create["type"], update["type"], delete["type"]) == ("Create", "Update", "Delete")
+    assert create["pid"] == update["pid"] == delete["pid"] and [r["invocations"] for r in (create, update, delete)] == [1, 2, 3]
+    # one log stream per environment, named as Lambda names it: <date>/[$LATEST]<environment ID>
+    assert create["stream"] == delete["stream"] and re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", create["stream"])
+
+
+def test_a_function_whose_configuration_changed_runs_in_a_new_environment(aws, deploy, custom):
+    template, marker = custom
+    name = f"c-{uid()}"
+    deploy(name, template, {"Value": "a"})
+    deploy(name, template, {"Value": "b", "Flavour": "spicy"})  # the function's environment variables change first
+    create, update = requests(marker)
+    assert (create["flavour"], update["flavour"]) == ("plain", "spicy")
+    assert create["pid"] != update["pid"] and update["invocations"] == 1
+
+
+def test_an_environment_whose_invocation_crashed_is_replaced_for_the_next(aws, deploy, custom):
+    template, marker = custom
+    name, cf = f"c-{uid()}", aws("cloudformation")
+    deploy(name, template, {"Value": "a"})
+    stack = deploy(name, template, {"Value": "b", "Mode": "crash"})
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert any("did not receive a response from your Custom Resource: the function exited (code 7) without answering" in r
+               for r in reasons(cf, name))
+    create, crashed, rolled_back = requests(marker)
+    assert [r["type"] for r in (create, crashed, rolled_back)] == ["Create", "Update", "Update"]
+    assert create["pid"] == crashed["pid"] != rolled_back["pid"] and rolled_back["invocations"] == 1
+
+
+def test_an_environment_whose_invocation_timed_out_is_replaced_for_the_next(aws, deploy, custom):
+    template, marker = custom
+    name, cf = f"c-{uid()}", aws("cloudformation")
+    deploy(name, template, {"Value": "a", "FunctionTimeout": "1"})
+    stack = deploy(name, template, {"Value": "b", "Mode": "hang", "FunctionTimeout": "1"})
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert any("the function timed out after 1 s without answering" in r for r in reasons(cf, name))
+    create, hung, rolled_back = requests(marker)
+    assert create["pid"] == hung["pid"] != rolled_back["pid"] and rolled_back["invocations"] == 1
 
 
 # DeletionPolicy on the rollback of the create that made the resource, as CloudFormation documents it

@@ -1,4 +1,5 @@
-"""Custom resources run for real: the function's code from the packaged artifact, as a Node.js process.
+"""Custom resources run for real: the function's code from the packaged artifact, in a Node.js process that stays
+for the function's next invocations, as a Lambda execution environment does (runner.cjs).
 
 CloudFormation invokes the function asynchronously and waits for the answer PUT to a presigned S3 URL.
 Here the URL is a listener on loopback, the code is the zip `sam package` uploaded (read back from the
@@ -8,6 +9,7 @@ engine waits for that one answer (up to ServiceTimeout) before anything that dep
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -21,6 +23,7 @@ import time
 import urllib.parse
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,12 @@ from ..workdir import die_with_parent
 
 LOG = logging.getLogger("strata.lambda")
 RUNNER = Path(__file__).with_name("runner.cjs")
+END = b"\x1estrata-invocation-end "  # runner.cjs's line at the end of each invocation
+# How long an environment waits idle for its next invocation before it ends. Lambda keeps an idle environment "for
+# some time in anticipation of another function invocation" and does not say how long
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a deploy's and its rollback's or
+# delete's invocations of one function fall well within this.
+IDLE_SECONDS = 300
 
 
 class CustomResourceFailure(ResourceFailure):
@@ -55,6 +64,12 @@ class Invoker:
         self.answers: dict[str, list[bytes]] = {}
         self.cond = threading.Condition()
         self.code_lock = threading.Lock()
+        self.envs_lock = threading.Lock()
+        self.idle: list[_Environment] = []  # environments between invocations
+        self.every: set[_Environment] = set()  # every environment started, ended or not
+        self.current: dict[str, str] = {}  # a function's ARN: the configuration its new invocations run with
+        self.closed = False
+        self.spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-environments")
         invoker = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -77,6 +92,13 @@ class Invoker:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        with self.envs_lock:
+            self.closed = True
+            self.idle.clear()
+            every, self.every = list(self.every), set()
+        for environment in every:
+            environment.stop()
+        self.spawner.shutdown(wait=False)
         self.server.shutdown()
         shutil.rmtree(self.code_dir, ignore_errors=True)
 
@@ -124,52 +146,46 @@ class Invoker:
             # cannot carry: the SDK gets a localhost name, and the preload resolves <account>.localhost to loopback (RFC 6761).
             "AWS_ENDPOINT_URL_S3_CONTROL": f"http://localhost:{urllib.parse.urlsplit(self.endpoint()).port}",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(props.get("MemorySize", 128)), "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_LOG_GROUP_NAME": log_group, "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{event['RequestId']}",
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime')}", "LAMBDA_TASK_ROOT": str(code),
+            "AWS_LAMBDA_LOG_GROUP_NAME": log_group, "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime')}", "LAMBDA_TASK_ROOT": str(code),
         }
         preload: list[str] = []
         if self.dataplane is not None:
             self.dataplane.wait_ready()
             env.update(self.dataplane.node_env())
             preload = ["-r", str(self.dataplane.hook)]
+        argv = ["node", *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128))]
         with self.cond:
             self.answers[token] = []
         started = time.monotonic()
-        proc = subprocess.Popen(["node", *preload, str(RUNNER), str(code), props["Handler"], str(timeout * 1000), function["arn"],
-                                 str(props.get("MemorySize", 128))], cwd=code, env=env, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
-        out: dict[str, bytes] = {}
-
-        def communicate() -> None:
-            try:
-                out["stdout"], out["stderr"] = proc.communicate(json.dumps(event).encode(), timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out["stdout"], out["stderr"] = proc.communicate()
-                out["timeout"] = b"1"
-
-        runner = threading.Thread(target=communicate, daemon=True)
-        runner.start()
-        deadline = started + service_timeout
+        environment = self._acquire(function["arn"], argv, env, code)
+        environment.send({"event": event, "requestId": str(uuid.uuid4()), "deadline": int((time.time() + timeout) * 1000)})
+        function_deadline, service_deadline = started + timeout, started + service_timeout
+        answered_at: float | None = None
         with self.cond:
-            while not self.answers[token]:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+            while True:
+                now = time.monotonic()
+                if self.answers[token] and answered_at is None:
+                    answered_at = now
+                # The invocation ended (returned, threw, or its process died): any answer it sent has arrived, as
+                # the handler awaits its PUT. Answered, it gets a moment to return, so its environment can be reused.
+                if environment.ended is not None or environment.dead or now >= function_deadline:
                     break
-                if not runner.is_alive() and time.monotonic() - started > 0:
-                    # The process ended: any answer it sent has arrived (the PUT is awaited before exit).
-                    self.cond.wait(timeout=0.2)
+                if (answered_at is not None and now >= answered_at + 5) or (answered_at is None and now >= service_deadline):
                     break
-                self.cond.wait(timeout=min(remaining, 0.1))
+                self.cond.wait(timeout=0.1)
             bodies = self.answers.pop(token)
-        runner.join(timeout=5)
-        self._logs(p, log_group, event["RequestId"], out.get("stdout", b"") + out.get("stderr", b""))
+            ended, dead = environment.ended, environment.dead
+        timed_out = ended is None and not dead and time.monotonic() >= function_deadline
+        printed = environment.peek()
+        self._release(environment, p, function_deadline)
         if not bodies:
-            tail = out.get("stderr", b"").decode(errors="replace").strip().splitlines()[-3:]
-            if "timeout" in out:
+            tail = [line for line in printed.decode(errors="replace").strip().splitlines() if line.strip()][-3:]
+            if timed_out:
                 why = f"the function timed out after {timeout} s without answering"
-            elif proc.returncode is not None:
-                why = f"the function exited (code {proc.returncode}) without answering"
+            elif dead:
+                why = f"the function exited (code {environment.proc.returncode}) without answering"
+            elif ended is not None:
+                why = "the function returned without answering"
             else:
                 why = f"no answer within ServiceTimeout {service_timeout} s"
             raise ResourceFailure(f"CloudFormation did not receive a response from your Custom Resource: {why}. "
@@ -178,17 +194,138 @@ class Invoker:
             LOG.warning("custom resource %s answered %d times; CloudFormation uses the first", event["LogicalResourceId"], len(bodies))
         return json.loads(bodies[0])
 
-    def _logs(self, p: Any, group: str, request_id: str, output: bytes) -> None:
-        """What the function printed goes to its log group, as Lambda would put it."""
+    # ------------------------------------------------------------ execution environments
+    def _acquire(self, arn: str, argv: list[str], env: dict[str, str], code: Path) -> _Environment:
+        """An idle environment of this function with this very configuration, or a new one (a cold start). As Lambda
+        does, an environment serves one invocation at a time, a function whose code or configuration changed gets new
+        environments, and the old ones end."""
+        key = json.dumps([argv, sorted(env.items())])
+        with self.envs_lock:
+            self._retire_idle()
+            if self.current.get(arn) != key:
+                self.current[arn] = key
+                for stale in [e for e in self.idle if e.arn == arn and e.key != key]:
+                    self.idle.remove(stale)
+                    stale.stop()
+            for candidate in [e for e in self.idle if e.key == key]:
+                self.idle.remove(candidate)
+                if not candidate.dead:
+                    return candidate
+        # Lambda names a stream for each environment: <date>/[<version>]<environment ID>
+        # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+        # Started from the invoker's one long-lived thread: an environment outlives the engine thread of the invocation
+        # that started it, and Linux kills it when the thread that started it ends (workdir.die_with_parent).
+        made = self.spawner.submit(_Environment, arn, key, argv, {**env, "AWS_LAMBDA_LOG_STREAM_NAME": stream}, code, self.cond,
+                                   stream).result()
+        with self.envs_lock:
+            self.every.add(made)
+        return made
+
+    def _release(self, environment: _Environment, p: Any, function_deadline: float) -> None:
+        """The invocation's output to the function's log; the environment back to the idle ones if its invocation
+        ended. One still running after answering (its answer is all CloudFormation waits for) finishes meanwhile, and
+        one past its function timeout ends, as Lambda resets an environment whose invocation timed out."""
+        if environment.ended is None and not environment.dead and time.monotonic() < function_deadline:
+            threading.Thread(target=self._finish_later, args=(environment, p, function_deadline), daemon=True).start()
+            return
+        self._logs(p, environment, environment.take())
+        if environment.ended is None or environment.dead:
+            environment.stop()
+            return
+        with self.envs_lock:
+            if self.closed or self.current.get(environment.arn) != environment.key:
+                environment.stop()
+            else:
+                environment.idle_since = time.monotonic()
+                self.idle.append(environment)
+
+    def _finish_later(self, environment: _Environment, p: Any, function_deadline: float) -> None:
+        with self.cond:
+            while environment.ended is None and not environment.dead and time.monotonic() < function_deadline:
+                self.cond.wait(timeout=min(1.0, max(0.01, function_deadline - time.monotonic())))
+        self._release(environment, p, time.monotonic())
+
+    def _retire_idle(self) -> None:
+        """Ends environments idle for IDLE_SECONDS (Lambda keeps an idle environment for a while, then shuts it
+        down); called with envs_lock held."""
+        now = time.monotonic()
+        for old in [e for e in self.idle if now - e.idle_since > IDLE_SECONDS]:
+            self.idle.remove(old)
+            old.stop()
+
+    def _logs(self, p: Any, environment: _Environment, output: bytes) -> None:
+        """What the function printed goes to its log group, in its environment's stream, as Lambda would put it."""
         lines = [line for line in output.decode(errors="replace").splitlines() if line.strip()]
         if not lines:
             return
         logs = p.client("logs")
-        stream = f"local/{request_id}"
+        group = environment.env["AWS_LAMBDA_LOG_GROUP_NAME"]
         try:
-            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            if not environment.stream_made:
+                logs.create_log_stream(logGroupName=group, logStreamName=environment.stream)
+                environment.stream_made = True
             stamp = int(time.time() * 1000)
-            logs.put_log_events(logGroupName=group, logStreamName=stream,
+            logs.put_log_events(logGroupName=group, logStreamName=environment.stream,
                                 logEvents=[{"timestamp": stamp, "message": line} for line in lines[:1000]])
         except Exception as error:  # noqa: BLE001 - logs are a convenience; the deploy does not depend on them
             LOG.warning("could not write the function's output to %s: %s", group, error)
+
+
+class _Environment:
+    """One execution environment: a Node.js process that loaded the function's code once (runner.cjs) and runs its
+    invocations one at a time. Its output is read as it comes; `ended` is how the current invocation ended (None
+    while it runs), `dead` whether the process is gone. `cond` is the invoker's, notified on both."""
+
+    def __init__(self, arn: str, key: str, argv: list[str], env: dict[str, str], code: Path, cond: threading.Condition,
+                 stream: str) -> None:
+        self.arn, self.key, self.env, self.cond, self.stream = arn, key, env, cond, stream
+        self.stream_made = False
+        self.idle_since = time.monotonic()
+        self.ended: dict[str, Any] | None = None
+        self.dead = False
+        self.output: list[bytes] = []
+        self.proc = subprocess.Popen(argv, cwd=code, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     preexec_fn=die_with_parent)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            with self.cond:
+                if line.startswith(END):
+                    self.ended = json.loads(line[len(END):])
+                else:
+                    self.output.append(line)
+                self.cond.notify_all()
+        self.proc.wait()
+        with self.cond:
+            self.dead = True
+            self.cond.notify_all()
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        with self.cond:
+            self.ended = None
+        try:
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:  # it died while idle: the reader marks it dead, and the invocation fails as the process exited
+            pass
+
+    def take(self) -> bytes:
+        """The output since the last take (the Init phase's goes with the first invocation)."""
+        with self.cond:
+            taken, self.output = b"".join(self.output), []
+        return taken
+
+    def peek(self) -> bytes:
+        with self.cond:
+            return b"".join(self.output)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            if self.proc.stdin:
+                self.proc.stdin.close()

@@ -1,26 +1,27 @@
-// Runs one Lambda handler the way the Node.js runtime does: the event on stdin, a context with the
-// function's deadline, the handler's result on stdout. Started by custom.py for each custom-resource
-// request; the handler answers CloudFormation itself through the event's ResponseURL.
+// One Lambda execution environment of a Node.js function, as the runtime keeps it: the handler's module is loaded
+// once (the Init phase), then each invocation arrives as one JSON line on stdin ({event, requestId, deadline}), runs
+// with a context that has its own deadline, and ends with one line on stdout that starts with END and carries how it
+// ended. Started and reused by invoker.py; the handler answers CloudFormation itself through the event's ResponseURL.
+// What the handler prints (stdout and stderr, one pipe) goes to the function's log, the END lines excepted.
+// A handler that throws ends its invocation with the error and the environment stays, as the runtime reports a
+// function error and takes the next event; a crash (an uncaught exception outside the handler, process.exit) ends
+// the environment, and Lambda resets it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
 'use strict';
 const path = require('node:path');
+const readline = require('node:readline');
 
-const [dir, handlerSpec, timeoutMs, functionArn, memory] = process.argv.slice(2);
+const END = '\u001estrata-invocation-end ';
+const [dir, handlerSpec, functionArn, memory] = process.argv.slice(2);
 const dot = handlerSpec.lastIndexOf('.');
-const file = path.join(dir, handlerSpec.slice(0, dot));
-const name = handlerSpec.slice(dot + 1);
-const deadline = Date.now() + Number(timeoutMs);
+const handler = require(path.join(dir, handlerSpec.slice(0, dot)))[handlerSpec.slice(dot + 1)];
+if (typeof handler !== 'function') {
+  console.error(JSON.stringify({ level: 'ERROR', message: `handler ${handlerSpec} is not a function in ${dir}` }));
+  process.exit(3);
+}
 
-const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c));
-process.stdin.on('end', async () => {
-  const event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  const handler = require(file)[name];
-  if (typeof handler !== 'function') {
-    console.error(JSON.stringify({ level: 'ERROR', message: `handler ${handlerSpec} is not a function in ${dir}` }));
-    process.exit(3);
-  }
+async function invoke({ event, requestId, deadline }) {
   const context = {
-    awsRequestId: event.RequestId,
+    awsRequestId: requestId,
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
     functionVersion: '$LATEST',
     invokedFunctionArn: functionArn,
@@ -31,11 +32,18 @@ process.stdin.on('end', async () => {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   try {
-    const result = await handler(event, context);
-    process.stdout.write(`${JSON.stringify({ result: result ?? null })}\n`);
-    process.exit(0);
+    await handler(event, context);
+    return { ok: true };
   } catch (error) {
     console.error(JSON.stringify({ level: 'ERROR', errorType: error?.name, errorMessage: error?.message }));
-    process.exit(2);
+    return { ok: false, errorType: error?.name ?? 'Error' };
   }
-});
+}
+
+(async () => {
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const ended = await invoke(JSON.parse(line));
+    process.stdout.write(`${END}${JSON.stringify(ended)}\n`); // a pipe: written before the next line is read
+  }
+})();
