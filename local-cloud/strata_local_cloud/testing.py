@@ -28,6 +28,13 @@ from .stacks import failure_reasons, wait_stack
 __all__ = ["failure_reasons", "function_code", "until", "wait_stack"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' botocore sessions share one loader (models.py): each parses the same service models otherwise."""
+    from .models import share_models
+
+    share_models()
+
+
 def until(check: Callable[[], bool], timeout: float = 15, every: float = 0.1) -> bool:
     """Asks `check` every `every` seconds until it holds or `timeout` passes; returns its last answer."""
     import time
