@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test Strata has: set-up, then typecheck, lint and the jest suites (turbo, cached on real inputs),
 # the build, ruff and mypy on the local cloud, then the Python suites (policy gates, policy-rule fixtures, packaging, the functions against
-# the local cloud, the integration and lifecycle tests; the slowest listed first in pytest.ini), then one summary line
+# the local cloud, the integration and lifecycle tests; the longest started first, tests/conftest.py), then one summary line
 # `N passed, N failed` summed over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +47,10 @@ rm -f .strata/reports/pytest.xml
 # pytest-xdist with one worker more than there are cores (STRATA_TEST_WORKERS overrides): the tests wait too (for a
 # stack to settle, a server to answer), and a third worker on two cores kept them busy 89% of the time against 79%
 # with two (pytest 213 s against 243 s, the same CPU). The tests that share a deployment share a worker (xdist_group
-# marks), so it is made once.
+# marks), so it is made once. The longest groups start first, in the order tests/conftest.py gives them
+# (--no-loadscope-reorder: xdist would start the groups with the most tests first, whatever their length).
 workers=${STRATA_TEST_WORKERS:-$(($(nproc) + 1))}
-.venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --junitxml=.strata/reports/pytest.xml || true
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --no-loadscope-reorder --junitxml=.strata/reports/pytest.xml || true
 phase pytest
 if wait "$mypy_job"; then checks+=(mypy=ok); else tail -20 .strata/mypy.log; checks+=(mypy=fail); fi
 phase mypy
