@@ -2,7 +2,8 @@
 every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback,
 or the command makes no AWS call at all (`sam build`, `sam validate --lint`: OFFLINE), which runs anywhere. In a test
 run each is forked from the run's zygote (zygote.py), its modules already imported. Each template text is parsed once
-per command (memo_yaml_parse), where the SAM CLI parses it a dozen times.
+per command (memo_yaml_parse), where the SAM CLI parses it a dozen times, and the SAM translator's bundled policy
+templates are checked against their schema once (memo_policy_template_check), where it checks them for every template.
 
 Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
 --help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
@@ -76,6 +77,28 @@ def memo_yaml_parse() -> None:
             module.yaml_parse = yaml_parse  # type: ignore[attr-defined]
 
 
+def memo_policy_template_check() -> None:
+    """The SAM translator checks its bundled policy templates against their JSON schema each time it makes its
+    policy-template plugin: for every template of every stack the SAM CLI reads, 24 times in a `sam deploy` of the
+    baseline, 0.19 s of its 1.9 s of CPU. The check is a pure function of the two documents; here a pair that passed is
+    not checked again (a pair that fails is checked, and fails, every time). What the translator makes is unchanged."""
+    import json
+
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+
+    original = PolicyTemplatesProcessor._is_valid_templates_dict
+    passed: set[str] = set()
+
+    def is_valid(policy_templates_dict: dict[Any, Any], schema: dict[Any, Any] | None = None) -> bool:
+        key = json.dumps([policy_templates_dict, schema], sort_keys=True, default=repr)
+        if key not in passed:
+            original(policy_templates_dict, schema)  # raises ValueError naming what fails
+            passed.add(key)
+        return True
+
+    PolicyTemplatesProcessor._is_valid_templates_dict = staticmethod(is_valid)
+
+
 def offline(args: list[str]) -> bool:
     """A command that makes no AWS call: `sam build` (it resolves, builds and copies locally; a container build, which
     pulls images, is refused) and `sam validate --lint` (cfn-lint alone; without --lint, validate may ask IAM for the
@@ -103,6 +126,7 @@ def run(args: list[str]) -> int:
     from samcli.cli.main import cli
 
     memo_yaml_parse()
+    memo_policy_template_check()
 
     sys.argv = ["sam", *args]
     try:

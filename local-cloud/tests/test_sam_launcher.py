@@ -114,3 +114,33 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_policy_templates_are_checked_once_while_they_pass_and_every_time_they_fail() -> None:
+    code = """
+import copy, jsonschema
+from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor as P
+from samtranslator.translator.translator import make_policy_template_for_function_plugin
+calls = []
+real = jsonschema.validate
+jsonschema.validate = lambda *a, **k: calls.append(1) or real(*a, **k)
+from strata_local_cloud import sam
+sam.memo_policy_template_check()
+for _ in range(3):
+    plugin = make_policy_template_for_function_plugin()
+assert len(calls) == 1, calls
+assert plugin._policy_template_processor.has("S3ReadPolicy")
+broken = copy.deepcopy(P.get_default_policy_templates_json())
+broken["Templates"]["S3ReadPolicy"]["Definition"] = "not an object"
+for _ in range(2):
+    try:
+        P(broken)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("templates that break the schema were accepted")
+assert len(calls) == 3, calls
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
