@@ -20,10 +20,10 @@ from typing import Any
 
 import boto3
 import pytest
-from samcli.yamlhelper import yaml_parse
 
 from strata_local_cloud.cfn.providers import provider_for
 from strata_local_cloud.cfn.replacement import create_only, updatable
+from strata_local_cloud.cfn.template import yaml_parse
 from strata_local_cloud.testing import function_code
 from strata_local_cloud.testing import wait_stack as wait
 
@@ -298,7 +298,7 @@ AFTER: dict[str, Any] = {
 }
 
 
-@functools.cache  # read once per run: every parametrized case asks, and the SAM CLI's parser is pure Python
+@functools.cache  # read once per run: every parametrized case asks (on libyaml: each worker reads them as it collects)
 def template_types() -> dict[str, set[str]]:
     """Every resource type of the repository's templates (the SAM function as the types it becomes), with the
     properties the templates set on it."""
