@@ -9,6 +9,7 @@ through a change set).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -29,10 +30,21 @@ __all__ = ["failure_reasons", "function_code", "until", "wait_stack"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The tests' botocore sessions share one loader (models.py): each parses the same service models otherwise."""
+    """The tests' botocore sessions share one loader (models.py): each parses the same service models otherwise.
+    The cyclic collector is off while the tests are collected (each worker imports and parametrizes them all)."""
     from .models import share_models
 
     share_models()
+    gc.disable()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection made lives as long as the run (the modules, the test items, the parsed templates and models):
+    out of the collector's sight, its full collections walk only what the tests make; they took a fifth of the
+    workers' CPU (2.2 s each of 9.7), most of it walking what lives until the end."""
+    gc.freeze()
+    gc.enable()
 
 
 def until(check: Callable[[], bool], timeout: float = 15, every: float = 0.1) -> bool:

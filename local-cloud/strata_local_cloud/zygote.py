@@ -176,12 +176,14 @@ def serve(path: Path) -> None:
 
 
 def _serve(listener: socket.socket, path: Path) -> None:
+    gc.disable()  # while it imports: full collections of a growing heap that find next to nothing to free
     preload()
     # What the zygote holds is read, never freed, by every process it forks: out of the collector's sight (gc.freeze),
     # a collection in a fork walks only what that process made, instead of the zygote's hundreds of megabytes (which
     # also copies every page it touches: copy-on-write), and costs what it costs in a process started on its own.
     gc.collect()
     gc.freeze()
+    gc.enable()
     # No thread may run at a fork (the child would hold locks no thread releases): nothing above starts one.
     assert threading.active_count() == 1, [t.name for t in threading.enumerate()]
     base_env = import_time_env(dict(os.environ))

@@ -48,3 +48,17 @@ def test_the_python_starter_reports_the_cause_of_a_failed_start(tmp_path):
     log = tmp_path / "cloud.log"
     with pytest.raises(RuntimeError, match=f"Unknown level: '{BAD_LEVEL}'"):
         LocalCloud(log=log, env={**os.environ, "STRATA_LOCAL_CLOUD_LOG": BAD_LEVEL})
+
+
+@pytest.mark.parametrize("warm_up", ["lambda url: None", "lambda url: 1 / 0"], ids=["warmed-up", "warm-up-failed"])
+def test_the_collector_off_during_the_start_is_on_again_once_the_cloud_has_warmed_up(warm_up: str) -> None:
+    """serve() turns the cyclic collector off while the cloud imports and warms up; afterwards what lives is frozen and
+    the collector runs again, whether the warm-up worked or failed (a cloud left without it would never free a cycle)."""
+    import sys
+
+    code = ("import gc\nfrom strata_local_cloud import __main__ as m\ngc.disable()\n"
+            f"m._warm_up = {warm_up}\n"
+            "try:\n    m._warm_up_and_settle('http://127.0.0.1:1')\nexcept ZeroDivisionError:\n    pass\n"
+            "print(gc.isenabled(), gc.get_freeze_count() > 0)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert out == ["True", "True"]
