@@ -7,22 +7,21 @@ import pytest
 
 # The order pytest-xdist hands out the work (the test command runs `--dist loadgroup --no-loadscope-reorder`): each
 # group (its xdist_group mark; a test without one is a group of its own) goes to a worker in the order its first test
-# is collected, two to each worker at the start, then one to whichever worker is free. These take longest (seconds
-# of the groups in a test run on 2 cores, 3 workers): they start first, ordered so that each worker's first two take
-# about as long (the first three and the next three pair up 1-4, 2-5, 3-6), and the many short tests fill in after
+# is collected, two to each worker at the start, then one to whichever worker is free. These take longest (seconds in
+# a test run with 4 workers on 2 cores): they start first, longest first, and the many short tests fill in after
 # them. Left to itself xdist starts the groups with the most tests first and a long single test (the main job, 37 s)
 # last, which ran alone for the last 28 s of the run.
 FIRST = (
-    "integration-test_lifecycle",  # ~59 s
-    "integration-shared-dev",  # ~47 s
-    "local-cloud-zygote",  # ~40 s, mostly waiting for clouds to start and stop
-    "integration-test_account",  # ~25 s
-    "integration-test_organization",  # ~33 s
-    "tests/tools/test_main.py",  # ~37 s, one test
-    "local-cloud-stack-lifecycle",  # ~15 s
+    "integration-test_lifecycle",  # ~70 s
+    "integration-shared-dev",  # ~57 s
+    "tests/tools/test_main.py",  # ~50 s, one test
+    "local-cloud-zygote",  # ~43 s, mostly waiting for clouds to start and stop
+    "integration-test_organization",  # ~35 s
+    "integration-test_account",  # ~33 s
+    "local-cloud-stack-lifecycle",  # ~17 s
     "local-cloud/tests/test_crash_safety.py",
-    "tests/tools/test_deploy.py",
     "tests/gates/test_gates.py",
+    "tests/tools/test_deploy.py",
     "tests/packaging/test_layer_packaging.py",
     "local-cloud/tests/test_inprocess.py",
     "tests/functions/test_invoke_events.py",

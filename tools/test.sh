@@ -44,12 +44,12 @@ phase ruff
 
 mkdir -p .strata/reports
 rm -f .strata/reports/pytest.xml
-# pytest-xdist with one worker more than there are cores (STRATA_TEST_WORKERS overrides): the tests wait too (for a
-# stack to settle, a server to answer), and a third worker on two cores kept them busy 89% of the time against 79%
-# with two (pytest 213 s against 243 s, the same CPU). The tests that share a deployment share a worker (xdist_group
-# marks), so it is made once. The longest groups start first, in the order tests/conftest.py gives them
-# (--no-loadscope-reorder: xdist would start the groups with the most tests first, whatever their length).
-workers=${STRATA_TEST_WORKERS:-$(($(nproc) + 1))}
+# pytest-xdist with two workers per core (STRATA_TEST_WORKERS overrides): the tests wait too (for a stack to settle, a
+# server to answer), and on two cores four workers kept them busier than three (pytest 146 s against 153 s, the same
+# CPU); five did worse (159 s). The tests that share a deployment share a worker (xdist_group marks), so it is
+# made once. The longest groups start first, in the order tests/conftest.py gives them (--no-loadscope-reorder:
+# xdist would start the groups with the most tests first, whatever their length).
+workers=${STRATA_TEST_WORKERS:-$(($(nproc) * 2))}
 .venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --no-loadscope-reorder --junitxml=.strata/reports/pytest.xml || true
 phase pytest
 if wait "$mypy_job"; then checks+=(mypy=ok); else tail -20 .strata/mypy.log; checks+=(mypy=fail); fi
