@@ -30,21 +30,24 @@ __all__ = ["failure_reasons", "function_code", "until", "wait_stack"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The tests' botocore sessions share one loader (models.py): each parses the same service models otherwise.
-    The cyclic collector is off while the tests are collected (each worker imports and parametrizes them all)."""
+    """The tests' botocore sessions share one loader (models.py): each parses the same service models otherwise."""
     from .models import share_models
 
     share_models()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """The cyclic collector is off while the tests are collected (each worker imports and parametrizes them all), then
+    what collection made, which lives as long as the run (modules, test items, parsed templates and models), goes out
+    of its sight: its full collections walk only what the tests make. They took a fifth of the workers' CPU (2.2 s each
+    of 9.7), most of it walking what lives until the end."""
     gc.disable()
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """What collection made lives as long as the run (the modules, the test items, the parsed templates and models):
-    out of the collector's sight, its full collections walk only what the tests make; they took a fifth of the
-    workers' CPU (2.2 s each of 9.7), most of it walking what lives until the end."""
-    gc.freeze()
-    gc.enable()
+    try:
+        return (yield)
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def until(check: Callable[[], bool], timeout: float = 15, every: float = 0.1) -> bool:

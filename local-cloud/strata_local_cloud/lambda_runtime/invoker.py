@@ -36,9 +36,9 @@ RUNNER = Path(__file__).with_name("runner.cjs")
 END = b"\x1estrata-invocation-end "  # runner.cjs's line at the end of each invocation
 # How long an environment waits idle for its next invocation before it ends. Lambda keeps an idle environment "for
 # some time in anticipation of another function invocation" and does not say how long
-# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html); a deploy's and its rollback's or
-# delete's invocations of one function fall well within this.
-IDLE_SECONDS = 300
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html). A deploy's invocations of one
+# function, and its rollback's or update's soon after, fall within this; an environment holds some 50 MB meanwhile.
+IDLE_SECONDS = 120
 
 
 class CustomResourceFailure(ResourceFailure):
@@ -234,6 +234,7 @@ class Invoker:
             environment.stop()
             return
         with self.envs_lock:
+            self._retire_idle()
             if self.closed or self.current.get(environment.arn) != environment.key:
                 environment.stop()
             else:
