@@ -40,26 +40,41 @@ find .strata/runs -mindepth 1 -maxdepth 1 -type d -name '20*' | sort | head -n -
 # cfn-lint reads the source templates and names the file and line of a problem, a YAML error included (sam build
 # would only say "line 60" of some template). It runs on one core while the build and the local cloud's start use
 # the other; nothing is deployed before it has passed. (`npm test` also runs sam validate --lint and checkov.)
-# A run whose inputs (the templates, the project rules, the pinned cfn-lint with its schemas) are those of the last
-# run that passed is not repeated: the same inputs give the same findings, and it is the longest step of a warm start.
+# A template whose inputs (its text, the project rules, the pinned cfn-lint with its schemas) are those of the last run
+# in which it passed is not linted again: the same inputs give the same findings, and linting is the longest step of a
+# warm start. The root template's inputs include the nested ones: cfn-lint reads a nested stack's template to check
+# the parameters it is given (E3043). After an edit to one layer, that layer and the root are linted.
 heading "lint (cfn-lint with the project policy rules, in the background) and build; the local cloud starts meanwhile"
 templates=(template.yaml nested/*.yaml account/template.yaml)
-lint=(.venv/bin/cfn-lint --append-rules policies/cfn-lint -- "${templates[@]}")
-lint_key=$({ printf '%s\n' "${lint[@]}"; cat "${templates[@]}" policies/cfn-lint/*.py tools/constraints.txt; } | sha256sum | cut -d' ' -f1)
-lint_passed=.strata/lint-passed
+lint=(.venv/bin/cfn-lint --append-rules policies/cfn-lint --)
+lint_rules_key=$({ printf '%s\n' "${lint[@]}"; cat policies/cfn-lint/*.py tools/constraints.txt; } | sha256sum | cut -d' ' -f1)
+lint_passed=.strata/lint-passed  # "<key> <template>" for each template that passed
+lint_keys=()  # every template's line, written once all have passed
+kept=()  # the lines of the templates that passed and are unchanged
+stale=()  # the templates to lint now
+for template in "${templates[@]}"; do
+  key=$({ echo "$lint_rules_key"; cat "$template"; [ "$template" != template.yaml ] || cat nested/*.yaml; } | sha256sum | cut -d' ' -f1)
+  lint_keys+=("$key $template")
+  if grep -qxF "$key $template" "$lint_passed" 2>/dev/null; then kept+=("$key $template"); else stale+=("$template"); fi
+done
 lint_pid=
-if [ "$(cat "$lint_passed" 2>/dev/null)" = "$lint_key" ]; then
+if [ ${#stale[@]} -eq 0 ]; then
   lint_result="no findings (not run again: the templates, the rules and cfn-lint are as they were when it last passed)"
 else
-  rm -f "$lint_passed"
-  "${lint[@]}" >"$run/lint.log" 2>&1 &
+  # until the lint passes, only what is unchanged counts as passed (a failed or interrupted run adds nothing)
+  if [ ${#kept[@]} -gt 0 ]; then printf '%s\n' "${kept[@]}" >"$lint_passed"; else rm -f "$lint_passed"; fi
+  "${lint[@]}" "${stale[@]}" >"$run/lint.log" 2>&1 &
   lint_pid=$!
-  lint_result="no findings"
+  if [ ${#kept[@]} -eq 0 ]; then
+    lint_result="no findings"
+  else
+    lint_result="no findings in ${stale[*]} (the other templates are as they were when they last passed)"
+  fi
 fi
 lint_failed() {
   [ -n "$lint_pid" ] || return 1
-  if awaited "$lint_pid" "cfn-lint on ${templates[*]}"; then
-    echo "$lint_key" >"$lint_passed"
+  if awaited "$lint_pid" "cfn-lint on ${stale[*]}"; then
+    printf '%s\n' "${lint_keys[@]}" >"$lint_passed"
     lint_pid=
     return 1
   fi

@@ -13,6 +13,8 @@ from strata_testing import REPO, tool
 RULES_DIR = REPO / "policies" / "cfn-lint"
 FIXTURES = REPO / "tests" / "policies" / "fixtures"
 RULE_IDS = sorted(set(re.findall(r'^\s+id = "(E9\d{3})"', (RULES_DIR / "strata_rules.py").read_text(), re.M)))
+# one worker runs them all, so the one cfn-lint run below is made once (each worker would make its own)
+pytestmark = pytest.mark.xdist_group("policy-rule-fixtures")
 
 
 @lru_cache(maxsize=1)
