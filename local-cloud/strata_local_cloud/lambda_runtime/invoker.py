@@ -70,6 +70,8 @@ class Invoker:
         self.current: dict[str, str] = {}  # a function's ARN: the configuration its new invocations run with
         self.closed = False
         self.spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-environments")
+        self.stopping = threading.Event()
+        threading.Thread(target=self._reap_idle, daemon=True, name="lambda-idle-reaper").start()
         invoker = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +94,7 @@ class Invoker:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        self.stopping.set()
         with self.envs_lock:
             self.closed = True
             self.idle.clear()
@@ -246,6 +249,13 @@ class Invoker:
             while environment.ended is None and not environment.dead and time.monotonic() < function_deadline:
                 self.cond.wait(timeout=min(1.0, max(0.01, function_deadline - time.monotonic())))
         self._release(environment, p, time.monotonic())
+
+    def _reap_idle(self) -> None:
+        """Ends idle environments as they pass IDLE_SECONDS, whether or not anything is invoked again (a kept local
+        cloud would otherwise hold its functions' processes until it stops)."""
+        while not self.stopping.wait(IDLE_SECONDS / 4):
+            with self.envs_lock:
+                self._retire_idle()
 
     def _retire_idle(self) -> None:
         """Ends environments idle for IDLE_SECONDS (Lambda keeps an idle environment for a while, then shuts it
