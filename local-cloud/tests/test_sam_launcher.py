@@ -84,6 +84,15 @@ def test_a_waiter_that_already_polls_faster_is_left_alone(monkeypatch: pytest.Mo
     assert sleeps == [0.2, 0.2]
 
 
+def probe(code: str) -> None:
+    """Runs `code` in a process of its own (the patches reach every samcli module that imported what they replace),
+    with `fails_every_time(call, error)`: the call raises `error` on each of two tries."""
+    helper = ("def fails_every_time(call, error):\n    for _ in range(2):\n        try:\n            call()\n"
+              "        except error:\n            continue\n        raise AssertionError(f'{call} was accepted')\n")
+    done = subprocess.run([sys.executable, "-c", helper + code + "\nprint('ok')\n"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_each_template_text_is_parsed_once_and_every_caller_gets_its_own_copy() -> None:
     """In a process of its own (the patch reaches every samcli module that imported yaml_parse)."""
     code = """
@@ -102,18 +111,10 @@ first["Resources"]["Topic"]["Type"] = "changed by its caller"
 second = yamlhelper.yaml_parse(text)
 assert second["Resources"]["Topic"] == {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-t"}}}, second
 assert len(calls) == 1, calls
-for _ in range(2):
-    try:
-        yamlhelper.yaml_parse("a: [unclosed")
-    except yaml.YAMLError:
-        pass
-    else:
-        raise AssertionError("an invalid text was accepted")
+fails_every_time(lambda: yamlhelper.yaml_parse("a: [unclosed"), yaml.YAMLError)
 assert len(calls) == 3, calls
-print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    probe(code)
 
 
 def test_the_policy_templates_are_checked_once_while_they_pass_and_every_time_they_fail() -> None:
@@ -132,15 +133,7 @@ assert len(calls) == 1, calls
 assert plugin._policy_template_processor.has("S3ReadPolicy")
 broken = copy.deepcopy(P.get_default_policy_templates_json())
 broken["Templates"]["S3ReadPolicy"]["Definition"] = "not an object"
-for _ in range(2):
-    try:
-        P(broken)
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("templates that break the schema were accepted")
+fails_every_time(lambda: P(broken), ValueError)
 assert len(calls) == 3, calls
-print("ok")
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    probe(code)
