@@ -5,9 +5,9 @@ Why: a botocore session makes its own loader, and a loader parses botocore's JSO
 1.5 MB; endpoints.json 1 MB) the first time each of its sessions' clients needs it. The test processes make a
 session per deployment, account and region: in a test run the pytest workers spent 23 of their 49 s of CPU making
 clients, 14 s of it decoding the same JSON again. The clients of one session share what the session's loader
-parsed; here the sessions of one process share it too. What a session reads is unchanged: the same files, found the same way (a session whose
-`data_path` setting differs gets a loader of its own), and nothing is cached that botocore would not cache for the
-life of one session. For the test processes only (the local cloud's pytest plugin).
+parsed; here the sessions of one process share it too. What a session reads is unchanged: the same files, found the
+same way (a session whose `data_path` setting differs gets a loader of its own), and nothing is cached that botocore
+would not cache for the life of one session. For the test processes only (the local cloud's pytest plugin).
 """
 
 from __future__ import annotations

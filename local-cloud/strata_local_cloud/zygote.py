@@ -1,8 +1,8 @@
 """A fork server for local clouds: `python -m strata_local_cloud.zygote --socket PATH` imports the local cloud and
 parses the service models once, then forks a fresh local cloud for each `strata-local-cloud` started with
-STRATA_LOCAL_CLOUD_ZYGOTE=PATH in its environment (one started while the zygote still imports waits for it). It does the same for the SAM CLI the tests run against local clouds
-(`python -m strata_local_cloud.sam`: about 0.9 s of CPU importing the SAM CLI, every deploy and delete). The test
-command runs one for its whole run (tools/test.sh).
+STRATA_LOCAL_CLOUD_ZYGOTE=PATH in its environment (one started while the zygote still imports waits for it). It does
+the same for the SAM CLI the tests run against local clouds (`python -m strata_local_cloud.sam`: about 0.9 s of CPU
+importing the SAM CLI, every deploy and delete). The test command runs one for its whole run (tools/test.sh).
 
 Why: a local cloud spends about 3 s of CPU before its first deploy (importing moto, botocore, cfn-lint and the SAM
 translator; parsing a botocore model per service twice, moto's and the providers'), and the test suites start some
@@ -155,7 +155,8 @@ def serve(path: Path) -> None:
     # beside the lint, and the first jest suites start their clouds a second or two later) waits in the listen queue
     # for its fork, where it found no socket and started on its own before (about 2.5 s of CPU more each, for seven
     # clouds of the jest phase). Only the connection waits, as for any busy server: if the preload fails, the zygote
-    # exits, each waiting stand-in's connection is reset and it starts on its own. Nothing else changes before the preload.
+    # exits, each waiting stand-in's connection is reset and it starts on its own. Nothing else changes before the
+    # preload.
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     pending = path.with_name(path.name + ".pending")
     for stale in (path, pending):

@@ -68,7 +68,6 @@ class Invoker:
         self.idle: list[_Environment] = []  # environments between invocations
         self.every: set[_Environment] = set()  # every environment started, ended or not
         self.current: dict[str, str] = {}  # a function's ARN: the configuration its new invocations run with
-        self.closed = False
         self.spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lambda-environments")
         self.stopping = threading.Event()
         threading.Thread(target=self._reap_idle, daemon=True, name="lambda-idle-reaper").start()
@@ -94,9 +93,8 @@ class Invoker:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.stopping.set()
         with self.envs_lock:
-            self.closed = True
+            self.stopping.set()
             self.idle.clear()
             every, self.every = list(self.every), set()
         for environment in every:
@@ -204,7 +202,6 @@ class Invoker:
         environments, and the old ones end."""
         key = json.dumps([argv, sorted(env.items())])
         with self.envs_lock:
-            self._retire_idle()
             if self.current.get(arn) != key:
                 self.current[arn] = key
                 for stale in [e for e in self.idle if e.arn == arn and e.key != key]:
@@ -237,8 +234,7 @@ class Invoker:
             environment.stop()
             return
         with self.envs_lock:
-            self._retire_idle()
-            if self.closed or self.current.get(environment.arn) != environment.key:
+            if self.stopping.is_set() or self.current.get(environment.arn) != environment.key:
                 environment.stop()
             else:
                 environment.idle_since = time.monotonic()
@@ -251,19 +247,14 @@ class Invoker:
         self._release(environment, p, time.monotonic())
 
     def _reap_idle(self) -> None:
-        """Ends idle environments as they pass IDLE_SECONDS, whether or not anything is invoked again (a kept local
-        cloud would otherwise hold its functions' processes until it stops)."""
+        """Ends each environment idle for IDLE_SECONDS (Lambda keeps an idle environment for a while, then shuts it
+        down), whether or not anything is invoked again: a kept local cloud would hold them until it stops."""
         while not self.stopping.wait(IDLE_SECONDS / 4):
             with self.envs_lock:
-                self._retire_idle()
-
-    def _retire_idle(self) -> None:
-        """Ends environments idle for IDLE_SECONDS (Lambda keeps an idle environment for a while, then shuts it
-        down); called with envs_lock held."""
-        now = time.monotonic()
-        for old in [e for e in self.idle if now - e.idle_since > IDLE_SECONDS]:
-            self.idle.remove(old)
-            old.stop()
+                now = time.monotonic()
+                for old in [e for e in self.idle if now - e.idle_since > IDLE_SECONDS]:
+                    self.idle.remove(old)
+                    old.stop()
 
     def _logs(self, p: Any, environment: _Environment, output: bytes) -> None:
         """What the function printed goes to its log group, in its environment's stream, as Lambda would put it."""
