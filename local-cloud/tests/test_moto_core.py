@@ -35,3 +35,25 @@ def test_each_account_gets_the_aws_managed_policies_moto_itself_would_make(monke
 def test_without_the_setting_an_account_has_no_aws_managed_policies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES", raising=False)
     assert core._init_aws_policies(SimpleNamespace(account_id="111122223333", region_name="global")) == []
+
+
+def test_the_account_of_an_access_key_is_found_without_making_iam_backends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from, iam_backends
+
+    monkeypatch.delitem(os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES", raising=False)
+    account = "210987654321"
+    try:
+        backend = iam_backends[account]["aws"]
+        backend.create_user(region_name="us-east-1", user_name="someone")
+        key = backend.create_access_key("someone").access_key_id
+        assert core._account_of(key) == account
+        assert core._account_of("AKIAIOSFODNN7EXAMPLE") == DEFAULT_ACCOUNT_ID
+        # nothing made by looking: the account still has its one partition's backend
+        assert list(dict.keys(iam_backends[account])) == ["aws"]
+        assert get_account_id_from is not core._account_of, "test processes run moto unpatched (only a cloud installs the patches)"
+        # moto's own search gives the same answers (and makes the other partitions' backends as it looks)
+        assert get_account_id_from(key) == account and get_account_id_from("AKIAIOSFODNN7EXAMPLE") == DEFAULT_ACCOUNT_ID
+        assert len(dict.keys(iam_backends[account])) > 1
+    finally:
+        iam_backends.pop(account, None)

@@ -15,6 +15,12 @@ moto's IAM backend parses its copy of the AWS managed policies (a 4 MB JSON stri
 document again for every account it creates (py-spy: 0.7 s of CPU per account, a tenth of a deploy's). The parse and
 the documents are the same for every account, so they are made once per process (the zygote makes them before it
 forks: zygote.py); each account still gets its own policy objects, as before.
+
+moto finds the account of each request's access key by looking in every account's IAM backend of every partition
+(aws, aws-cn, aws-us-gov and the ISO partitions), and looking makes each backend that does not exist yet, with its
+1,582 AWS managed policies: seven IAM backends for every account a request arrives from (py-spy: a ninth of a test
+run's local-cloud CPU). A key can only be in a backend that exists, so only those are searched: the same account is
+found, and no backend is made by looking.
 """
 
 from __future__ import annotations
@@ -82,10 +88,24 @@ def _init_aws_policies(self: Any) -> list[Any]:
     return [make(name, account_id=self.account_id, region=self.region_name, **arguments) for name, arguments in aws_managed_policies()]
 
 
+def _account_of(access_key: str) -> str:
+    """moto's `get_account_id_from`, searching only the IAM backends that exist (moto's makes one per partition)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    for account_id, account in list(iam_backends.items()):  # a copy: another thread may add an account meanwhile
+        # dict.values: AccountSpecificBackend's __getitem__ would make a missing partition's backend
+        for backend in list(dict.values(account)):
+            if access_key in backend.access_keys:
+                return account_id
+    return DEFAULT_ACCOUNT_ID
+
+
 def install(plane: DataPlane) -> None:
     import moto.core.responses
     import moto.core.routing
     import moto.core.utils
+    import moto.iam.models
     from moto.core.base_backend import AccountSpecificBackend
     from moto.iam.models import IAMBackend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
@@ -96,6 +116,8 @@ def install(plane: DataPlane) -> None:
     # the endpoint data and the service's whole model to find them: from a zygote, those are parsed already.
     adopt_preloaded(AccountSpecificBackend.get_session())
     IAMBackend._init_aws_policies = _init_aws_policies  # type: ignore[method-assign]
+    # BaseResponse.get_current_account imports it from moto.iam.models on each call, so replacing it there is enough.
+    moto.iam.models.get_account_id_from = _account_of
 
     DomainDispatcherApplication.get_backend_for_host = _per_host(DomainDispatcherApplication.get_backend_for_host)  # type: ignore[method-assign,assignment]
 
