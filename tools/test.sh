@@ -21,6 +21,9 @@ mkdir -p .strata
 zygote_pid=$!
 trap 'kill "$zygote_pid" 2>/dev/null; wait "$zygote_pid" 2>/dev/null; rm -rf "$zygote_dir"' EXIT
 export STRATA_LOCAL_CLOUD_ZYGOTE=$zygote_dir/socket
+# What the tests' SAM commands make from the same inputs (a template's parse, a function's zip) is made once in the run
+# and kept here for the others, the same bytes (local-cloud/strata_local_cloud/sam.py, SharedCache); removed with it.
+export STRATA_SAM_CACHE=$zygote_dir/sam-cache
 
 checks=()
 # The two single-threaded checks run beside phases that keep the other core busy: the typecheck (one tsc) beside the

@@ -84,12 +84,12 @@ def test_a_waiter_that_already_polls_faster_is_left_alone(monkeypatch: pytest.Mo
     assert sleeps == [0.2, 0.2]
 
 
-def probe(code: str) -> None:
+def probe(code: str, *args: str) -> None:
     """Runs `code` in a process of its own (the patches reach every samcli module that imported what they replace),
-    with `fails_every_time(call, error)`: the call raises `error` on each of two tries."""
+    with `fails_every_time(call, error)`: the call raises `error` on each of two tries, and `args` in sys.argv[1:]."""
     helper = ("def fails_every_time(call, error):\n    for _ in range(2):\n        try:\n            call()\n"
               "        except error:\n            continue\n        raise AssertionError(f'{call} was accepted')\n")
-    done = subprocess.run([sys.executable, "-c", helper + code + "\nprint('ok')\n"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", helper + code + "\nprint('ok')\n", *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
@@ -113,6 +113,75 @@ assert second["Resources"]["Topic"] == {"Type": "AWS::SNS::Topic", "Properties":
 assert len(calls) == 1, calls
 fails_every_time(lambda: yamlhelper.yaml_parse("a: [unclosed"), yaml.YAMLError)
 assert len(calls) == 3, calls
+"""
+    probe(code)
+
+
+PARSE_WITH_A_SHARED_CACHE = """
+import sys, yaml
+from samcli import yamlhelper
+calls = []
+real = yaml.safe_load
+yaml.safe_load = lambda text: calls.append(1) or real(text)
+from strata_local_cloud import sam
+sam.memo_yaml_parse(sam.SharedCache(sys.argv[1]))
+text = "Resources:\\n  Topic:\\n    Type: AWS::SNS::Topic\\n    Properties: {TopicName: !Sub '${AWS::StackName}-t'}\\n"
+parsed = yamlhelper.yaml_parse(text)
+assert parsed == {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-t"}}}}}
+assert type(parsed).__name__ == "OrderedDict" and type(parsed["Resources"]).__name__ == "OrderedDict", type(parsed)
+assert len(calls) == int(sys.argv[2]), calls
+fails_every_time(lambda: yamlhelper.yaml_parse("a: [unclosed"), yaml.YAMLError)
+assert len(calls) == int(sys.argv[2]) + 2, calls
+"""
+
+
+def test_a_parse_is_shared_with_the_run_s_other_commands_through_the_cache_and_a_failed_one_is_not(tmp_path: Any) -> None:
+    """The first command parses the text and keeps the result; the second gets the same objects, types included (SAM's
+    parser makes OrderedDicts), without parsing; a text that fails to parse fails in each, and nothing is kept of it."""
+    probe(PARSE_WITH_A_SHARED_CACHE, str(tmp_path), "1")
+    probe(PARSE_WITH_A_SHARED_CACHE, str(tmp_path), "0")
+    assert len(list((tmp_path / "yaml").iterdir())) == 1  # the one text that parsed; no partial file left
+
+
+def test_a_function_zip_is_made_once_per_content_and_is_the_zip_sam_makes(tmp_path: Any) -> None:
+    """The zip from the cache is byte for byte the one SAM makes of the same directory; a changed byte or mode makes a new
+    one (SAM's again); the method is part of the key (its permission mappers differ)."""
+    code = """
+import os, sys, filecmp
+from pathlib import Path
+from samcli.lib.package import utils
+real = {name: getattr(utils, name) for name in ("make_zip", "make_zip_with_lambda_permissions")}
+from strata_local_cloud import sam
+source, out, cache = Path(sys.argv[1], "function"), Path(sys.argv[1], "out"), Path(sys.argv[2])
+(source / "lib").mkdir(parents=True); out.mkdir()
+(source / "index.js").write_text("exports.handler = async () => 1;\\n"); (source / "lib" / "a.js").write_text("module.exports = 2;\\n")
+sam.memo_zips(sam.SharedCache(str(cache)))
+
+def check(name, n, kept):
+    got = getattr(utils, name)(str(out / f"{name}-{n}"), str(source))
+    assert got == str(out / f"{name}-{n}.zip"), got
+    assert filecmp.cmp(got, real[name](str(out / f"sam-{name}-{n}"), str(source)), shallow=False), (name, n)
+    assert len(list((cache / "zip").iterdir())) == kept, (name, n)  # zips made so far (a partial file would count too)
+
+check("make_zip_with_lambda_permissions", 1, 1)
+check("make_zip_with_lambda_permissions", 2, 1)  # copied from the cache
+check("make_zip", 3, 2)  # another method, another zip
+(source / "lib" / "a.js").write_text("module.exports = 3;\\n")
+check("make_zip", 4, 3)
+os.chmod(source / "index.js", 0o600)
+check("make_zip", 5, 4)
+check("make_zip", 6, 4)
+"""
+    probe(code, str(tmp_path / "work"), str(tmp_path / "cache"))
+
+
+def test_without_a_cache_directory_sam_zips_as_it_does() -> None:
+    code = """
+from samcli.lib.package import utils
+before = (utils.make_zip, utils.make_zip_with_lambda_permissions)
+from strata_local_cloud import sam
+sam.memo_zips(sam.SharedCache(None))
+assert (utils.make_zip, utils.make_zip_with_lambda_permissions) == before
 """
     probe(code)
 
