@@ -28,8 +28,9 @@ class _Paths(list[str]):
             super().append(path)
 
 
-def share_models() -> None:
-    """From now on every botocore session of this process shares one loader per `data_path` setting."""
+def share_models(seed: Any = None) -> None:
+    """From now on every botocore session of this process shares one loader per `data_path` setting; with the default
+    setting, `seed` when given (a loader made as botocore.loaders.create_loader() makes it, plus boto3's data path)."""
     global _installed
     from botocore import loaders, session
 
@@ -38,6 +39,9 @@ def share_models() -> None:
             return
         _installed = True
     shared: dict[Any, loaders.Loader] = {}
+    if seed is not None:
+        seed._search_paths = _Paths(seed.search_paths)
+        shared[None] = seed
 
     def loader_for(data_path: Any) -> loaders.Loader:
         with _lock:

@@ -215,6 +215,12 @@ def run(args: list[str]) -> int:
     fast_waiters(float(os.environ.get("SAM_CLI_POLL_DELAY", SAM_POLL_DELAY)))
     from samcli.cli.main import cli
 
+    from .models import share_models
+
+    # the zygote's loader, its models parsed, when forked from one (zygote.preload); a process of its own makes one
+    context = sys.modules.get("strata_local_cloud.cfn.context")
+    share_models(seed=getattr(context, "preloaded_loader", None))
+
     cache = shared_cache()
     memo_yaml_parse(cache)
     memo_zips(cache)

@@ -116,6 +116,7 @@ def preload() -> None:
     import botocore.loaders
     import cfnlint.schema  # noqa: F401 - the registry schemas' modules
     import moto.backends
+    import moto.core.routing
     import moto.core.utils
     import moto.moto_server.werkzeug_app
     import moto.server
@@ -135,8 +136,14 @@ def preload() -> None:
             loader.load_data_with_path(name)  # what load_data and the endpoint resolver read
     for service in __main__.WARM:
         with contextlib.suppress(Exception):  # what is missing here is loaded by the cloud that needs it
-            moto.core.utils.get_service_model(service)
+            model = moto.core.utils.get_service_model(service)
             moto.backends.get_backend(service)  # type: ignore[call-overload]
+            # moto's request router for each of the service's protocols (a REST service's compiles a werkzeug rule per
+            # operation), made on a cloud's first request otherwise: pure data, from the model alone
+            router = moto.core.routing.get_service_router(service)
+            for protocol in model.metadata.get("protocols", [model.protocol]):
+                with contextlib.suppress(Exception):
+                    router._get_router(protocol)
             for kind in ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2"):
                 loader.load_service_model(service, kind)
     context.preloaded_loader = loader

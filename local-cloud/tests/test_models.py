@@ -34,3 +34,23 @@ def test_sessions_share_one_loader_and_its_parsed_models_once_installed() -> Non
 
 def test_without_it_each_session_has_its_own_loader() -> None:
     assert probe(share=False) == ["False", "False", "False", "True", "sqs", "eu-west-1"]
+
+
+def test_a_seed_loader_is_the_one_every_default_session_reads_through() -> None:
+    """The SAM CLI forked from a zygote reads through the zygote's loader: what it parsed before the fork is not parsed
+    again, and boto3's data directory stays on its search path once."""
+    code = """
+from pathlib import Path
+import boto3, botocore.loaders, botocore.session
+from strata_local_cloud.models import share_models
+seed = botocore.loaders.create_loader()
+seed.search_paths.append(str(Path(boto3.__file__).parent / "data"))
+parsed = seed.load_service_model("cloudformation", "service-2")
+share_models(seed=seed)
+one, two = boto3.session.Session(region_name="us-east-1"), boto3.session.Session(region_name="eu-west-1")
+loader = one._session.get_component("data_loader")
+print(loader is seed, two._session.get_component("data_loader") is seed, loader.load_service_model("cloudformation", "service-2") is parsed,
+      len(seed.search_paths) == len(set(seed.search_paths)), one.client("cloudformation").meta.service_model.service_name)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert done == ["True", "True", "True", "True", "cloudformation"]
