@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Every test Strata has: set-up, then typecheck, lint and the jest suites (turbo, cached on real inputs),
-# the build, ruff and mypy on the local cloud, then the Python suites (policy gates, policy-rule fixtures, packaging, the functions against
-# the local cloud, the integration and lifecycle tests; the longest started first, tests/conftest.py), then one summary line
-# `N passed, N failed` summed over all of them.
+# Every test Strata has: set-up, lint, the build, ruff, then the Python suites (policy gates, policy-rule fixtures,
+# packaging, the functions against the local cloud, the integration and lifecycle tests; the longest started first,
+# tests/conftest.py) with the jest suites (turbo, cached on real inputs), the typecheck and mypy beside them, then one
+# summary line `N passed, N failed` summed over all of them. Each phase prints how long it took from its own start.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -18,24 +18,21 @@ export SAM_CLI_TELEMETRY=0 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 zygote_dir=$(mktemp -d "${TMPDIR:-/tmp}/strata-zygote-XXXXXX")
 mkdir -p .strata
 .venv/bin/python -m strata_local_cloud.zygote --socket "$zygote_dir/socket" >.strata/zygote.log 2>&1 &
-zygote_pid=$!
-trap 'kill "$zygote_pid" 2>/dev/null; wait "$zygote_pid" 2>/dev/null; rm -rf "$zygote_dir"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$zygote_dir"' EXIT
 export STRATA_LOCAL_CLOUD_ZYGOTE=$zygote_dir/socket
 # What the tests' SAM commands make from the same inputs (a template's parse, a function's zip) is made once in the run
 # and kept here for the others, the same bytes (local-cloud/strata_local_cloud/sam.py, SharedCache); removed with it.
 export STRATA_SAM_CACHE=$zygote_dir/sam-cache
 
 checks=()
-# The two single-threaded checks run beside phases that keep the other core busy: the typecheck (one tsc) beside the
-# lint and the jest suites, mypy beside pytest. Each reports when it is waited for, its output kept in .strata/.
+# What runs at once: pytest, the longest phase, starts as soon as the build is done, and the jest suites, the typecheck
+# (one tsc) and mypy run beside it. The Python suites wait as well as compute (for a stack to settle, a server to
+# answer): alone, pytest kept the two cores about four-fifths busy, and the jest phase, run before it, three-quarters.
+# Each reports when it is waited for; the output of those in the background is kept in .strata/ and shown then.
 npx turbo run typecheck-workspace --output-logs=errors-only >.strata/typecheck.log 2>&1 &
 typecheck_job=$!
 npx turbo run lint --output-logs=errors-only && checks+=(lint=ok) || checks+=(lint=fail)
 phase lint
-npx turbo run test --continue --output-logs=errors-only || true
-phase jest
-if wait "$typecheck_job"; then checks+=(typecheck=ok); else cat .strata/typecheck.log; checks+=(typecheck=fail); fi
-phase typecheck
 npx turbo run build --output-logs=errors-only && checks+=(build=ok) || checks+=(build=fail)
 phase build
 # The local cloud's Python: ruff and mypy with its own configuration (local-cloud/pyproject.toml), zero findings;
@@ -53,8 +50,18 @@ rm -f .strata/reports/pytest.xml
 # made once. The longest groups start first, in the order tests/conftest.py gives them (--no-loadscope-reorder:
 # xdist would start the groups with the most tests first, whatever their length).
 workers=${STRATA_TEST_WORKERS:-$(($(nproc) * 2))}
-.venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --no-loadscope-reorder --junitxml=.strata/reports/pytest.xml || true
-phase pytest
+pytest_started=$SECONDS
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup --no-loadscope-reorder \
+  --junitxml=.strata/reports/pytest.xml >.strata/pytest.log 2>&1 &
+pytest_job=$!
+npx turbo run test --continue --output-logs=errors-only || true
+phase jest
+if wait "$typecheck_job"; then checks+=(typecheck=ok); else cat .strata/typecheck.log; checks+=(typecheck=fail); fi
+phase typecheck
+wait "$pytest_job"
+cat .strata/pytest.log
+printf '[test] %-10s %4ss\n' pytest "$((SECONDS - pytest_started))"
+mark=$SECONDS
 if wait "$mypy_job"; then checks+=(mypy=ok); else tail -20 .strata/mypy.log; checks+=(mypy=fail); fi
 phase mypy
 printf '[test] %-10s %4ss\n' total "$((SECONDS - started))"
