@@ -59,12 +59,16 @@ def serve(argv: list[str]) -> None:
 
     from strata_local_cloud import dataplane, moto_patches, services
     from strata_local_cloud.cfn import api
+    from strata_local_cloud.sam import memo_policy_template_check
     from strata_local_cloud.workdir import WorkDir
 
     url: list[str] = []
     work = WorkDir()  # also removes what local clouds killed earlier left behind
     plane = dataplane.DataPlane(work.sub("dataplane"))
     moto_patches.install_all(plane)
+    # The engine's SAM transform makes the translator's policy-template plugin for every template it translates, as the
+    # SAM CLI does: the bundled templates are checked against their schema once while they pass (sam.py).
+    memo_policy_template_check()
     engine = api.install(lambda: url[0], plane, work.sub("code"))
     # Services moto lacks entirely (IAM Access Analyzer) are answered by the local cloud's own handlers, and
     # GET /_strata/dataplane tells where the data plane serves the deployed listeners and databases.

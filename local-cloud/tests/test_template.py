@@ -131,3 +131,19 @@ def test_templates_read_exactly_as_the_sam_cli_reads_them(body: str):
 
     assert json.dumps(tpl.parse(body)) == json.dumps(yaml_parse(body))
     assert type(tpl.parse(body)) is type(yaml_parse(body))
+
+
+def test_the_sam_transform_takes_each_region_from_the_stack_and_its_session_is_made_once_per_region() -> None:
+    """The translator reads its session's region alone (the partition of the ARNs it writes, the AWS::Region and
+    AWS::Partition it substitutes): one session per region serves every template of that region, and a template in
+    another region gets that region's values."""
+    raw = {"Transform": "AWS::Serverless-2016-10-31", "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+        "Runtime": "nodejs22.x", "Handler": "index.handler", "CodeUri": "s3://bucket/key.zip"}}}}
+    made = {}
+    for region, partition in (("us-east-1", "aws"), ("eu-west-1", "aws"), ("us-east-1", "aws"), ("cn-north-1", "aws-cn")):
+        out = tpl.apply_transforms(raw, {}, {**PSEUDO, "AWS::Region": region})
+        assert out["Resources"]["FnRole"]["Properties"]["ManagedPolicyArns"] == [
+            f"arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+        made.setdefault(region, tpl._translator_session(region))
+        assert tpl._translator_session(region) is made[region] and made[region].region_name == region
+    assert len({id(s) for s in made.values()}) == 3

@@ -111,20 +111,29 @@ def transforms(template: dict[str, Any]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+@functools.cache
+def _translator_session(region: str) -> Any:
+    """The session the SAM translator is given: it reads only its region name (the ARN generator's region, the
+    AWS::Region and AWS::Partition pseudo parameters), so one per region, made once, instead of a boto3 session (its
+    configuration read, a botocore session made) for every template translated."""
+    import boto3
+
+    return boto3.Session(region_name=region)
+
+
 def apply_transforms(template: dict[str, Any], params: dict[str, str], pseudo: dict[str, str]) -> dict[str, Any]:
     out = copy.deepcopy(template)
     for name in transforms(template):
         if name == "AWS::LanguageExtensions":
             out = _language_extensions(out, params, pseudo)
         elif name == "AWS::Serverless-2016-10-31":
-            import boto3
             from samtranslator.model.exceptions import InvalidDocumentException
             from samtranslator.parser.parser import Parser
             from samtranslator.translator.translator import Translator
 
             out["Transform"] = name
             try:
-                out = Translator({}, Parser(), boto_session=boto3.Session(region_name=pseudo["AWS::Region"])).translate(sam_template=out, parameter_values=dict(params))
+                out = Translator({}, Parser(), boto_session=_translator_session(pseudo["AWS::Region"])).translate(sam_template=out, parameter_values=dict(params))
             except InvalidDocumentException as error:
                 causes = "; ".join(str(c) for c in error.causes)
                 raise ValidationError(f"Transform AWS::Serverless-2016-10-31 failed with: {causes}") from error
