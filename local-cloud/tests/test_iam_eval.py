@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from strata_local_cloud.iam_eval import Principal, Request, allowed, evaluate
+from strata_local_cloud.iam_eval import Principal, Request, allowed, evaluate, matches
 
 LOGS = Principal(service="logs.us-east-1.amazonaws.com")
 KEY_POLICY = {"Statement": [
@@ -63,3 +65,18 @@ def test_a_condition_operator_it_does_not_evaluate_fails_loudly() -> None:
                              "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
     with pytest.raises(NotImplementedError, match="IpAddress"):
         evaluate(policy, Request(Principal(), "s3:GetObject"))
+
+
+@pytest.mark.parametrize(("pattern", "value", "ignore_case"), [
+    ("s3:GetObject", "s3:GetObject", False), ("s3:GetObject", "s3:getobject", True), ("s3:GetObject", "s3:getobject", False),
+    ("logs:Describe*", "logs:DescribeLogGroups", True), ("logs:Describe*", "LOGS:describe", True), ("logs:Describe*", "logs:Put", True),
+    ("arn:aws:s3:::b/*", "arn:aws:s3:::b/", False), ("arn:aws:s3:::b/*", "arn:aws:s3:::b", False), ("*", "", False),
+    ("arn:aws:s3:::b/*/AWSLogs/1/*", "arn:aws:s3:::b/x/AWSLogs/1/y", False), ("a*b", "ab", False), ("a*b", "aXbXb", False),
+    ("a*b", "ba", False), ("a*a", "a", False), ("a?c", "abc", False), ("a?c", "ac", False), ("*:Get*", "S3:GETX", True),
+    ("ß*", "SS", True), ("straße", "STRASSE", True), ("a.b", "axb", False), ("a+", "aa", False), ("[ab]", "a", False),
+])
+def test_wildcard_matching_answers_as_the_pattern_as_a_regular_expression(pattern: str, value: str, ignore_case: bool) -> None:
+    """matches() compares a pattern with no wildcard or one star as strings: the answer is the one the IAM pattern's
+    regular expression gives (the form it is kept compiled in otherwise), case folding included."""
+    rx = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    assert matches(pattern, value, ignore_case) == (re.fullmatch(rx, value, re.IGNORECASE if ignore_case else 0) is not None)
