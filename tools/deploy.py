@@ -16,6 +16,7 @@ standard AWS variables choose the target); a failing read never fails the deploy
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 import time
@@ -222,7 +223,7 @@ def _sam_errors(log: Path) -> list[str]:
     return [lines[i].strip() for i in errors[-3:]]
 
 
-def deploy(config_env: str, log: Path, sam_args: list[str], out: TextIO = sys.stdout, sam: str | None = None) -> int:
+def deploy(config_env: str, log: Path, sam_args: list[str], out: TextIO = sys.stdout, sam: list[str] | None = None) -> int:
     cfg = _config(config_env, Path(_option(sam_args, "--config-file") or "samconfig.toml"))
     stack = _option(sam_args, "--stack-name") or cfg.get("stack_name")
     region = _option(sam_args, "--region") or cfg.get("region")
@@ -250,8 +251,7 @@ def deploy(config_env: str, log: Path, sam_args: list[str], out: TextIO = sys.st
     since = datetime.now(UTC) - timedelta(seconds=2)
     progress = Progress(cf, stack, since, say)
     log.parent.mkdir(parents=True, exist_ok=True)
-    sam = sam or str(Path(sys.executable).parent / "sam")
-    command = [sam, "deploy", "--config-env", config_env, "--no-progressbar", *sam_args]
+    command = [*(sam or [str(Path(sys.executable).parent / "sam")]), "deploy", "--config-env", config_env, "--no-progressbar", *sam_args]
     say(f"{stack}: sam deploy --config-env {config_env} (packaging the templates, then the change set)")
     with log.open("w") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
@@ -301,6 +301,8 @@ def main() -> int:
     parser.add_argument("--why", action="store_true", help="only print why the last operation on --stack failed")
     parser.add_argument("--stack", help="with --why: the stack")
     parser.add_argument("--region")
+    parser.add_argument("--sam", type=shlex.split, help="the SAM CLI command to run, as shell words (default: the sam beside "
+                        "this Python, .venv/bin/sam; the tests give `python -m strata_local_cloud.sam`, the same CLI)")
     args, sam_args = parser.parse_known_args()
     sam_args = [a for a in sam_args if a != "--"]
     if args.why:
@@ -312,7 +314,7 @@ def main() -> int:
         return 0
     if args.region:
         sam_args += ["--region", args.region]
-    return deploy(args.config_env, args.log or Path(".strata") / f"deploy-{args.config_env}.log", sam_args)
+    return deploy(args.config_env, args.log or Path(".strata") / f"deploy-{args.config_env}.log", sam_args, sam=args.sam)
 
 
 if __name__ == "__main__":

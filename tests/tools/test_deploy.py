@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 import uuid
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from strata_testing import REPO
+from strata_testing import REPO, sam_cli
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +38,8 @@ def project(tmp_path: Path, layer: dict, parameters: dict | None = None) -> Path
 
 
 def run(env: dict[str, str], cwd: Path, stack: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(DEPLOY), "--log", str(cwd / "deploy.log"), "--stack-name", stack, "--s3-bucket",
+    # the SAM CLI forked from the test run's zygote (sam_cli): the subject is deploy.py's own output
+    return subprocess.run([sys.executable, str(DEPLOY), "--sam", shlex.join(sam_cli()), "--log", str(cwd / "deploy.log"), "--stack-name", stack, "--s3-bucket",
                            "deploy-tool-tests", "--region", "us-east-1", "--no-confirm-changeset", *extra],
                           cwd=cwd, env={**env, "SAM_CLI_TELEMETRY": "0"}, capture_output=True, text=True, timeout=300)
 
