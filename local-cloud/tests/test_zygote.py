@@ -173,6 +173,70 @@ def test_the_sam_cli_forked_from_the_zygote_answers_as_it_does_on_its_own(zygote
     assert own.returncode == (0 if args == ["--version"] else 2), own.stderr[-2000:]  # 2: click's usage error
 
 
+PROBE = """
+import atexit, os, signal, sys, threading, time
+from pathlib import Path
+sys.stdout.write(repr([sys.argv, sys.path[0], __name__, sys.modules["__main__"].__dict__ is globals(), __file__]) + "\\n")
+sys.stdout.write(repr([os.getcwd(), os.environ.get("PROBE"), sys.stdin.read(), signal.getsignal(signal.SIGINT)]) + "\\n")
+import sibling  # found in the script's own directory, first on sys.path
+atexit.register(lambda: print("atexit ran, after the thread", flush=True))
+threading.Thread(target=lambda: (time.sleep(0.3), print("the non-daemon thread finished", flush=True))).start()
+how = sys.argv[1]
+if how == "raise":
+    def inner():
+        raise ValueError("from the script")
+    inner()
+if how == "interrupt":
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+if how == "text":
+    sys.exit("a message, not a code")
+sys.exit(int(how))
+"""
+
+
+def script(args: list[str], environment: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-X", "importtime", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
+                          input="from stdin", env={**environment, "PROBE": "set"})
+
+
+@pytest.mark.parametrize("how", ["0", "3", "raise", "interrupt", "text"])
+def test_a_script_run_through_the_launcher_behaves_as_python_runs_it(zygote: Zygote, tmp_path: Path, how: str) -> None:
+    """python -m strata_local_cloud.script PATH ARGS, forked from the zygote or run on its own, gives the script what
+    `python PATH ARGS` gives it (argv, sys.path, __main__, cwd, environment, stdin, Python's SIGINT handler) and ends as
+    python ends: threads joined, atexit handlers run, the exit code, an uncaught exception's traceback, SIGINT."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "probe.py").write_text(PROBE)
+    (tmp_path / "tools" / "sibling.py").write_text("")
+    plain_env = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
+    python = script(["tools/probe.py", how], plain_env, tmp_path)
+    own = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], plain_env, tmp_path)
+    forked = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], env(zygote, tmp_path), tmp_path)
+    # -X importtime: the script's own import is timed where it runs; forked, it runs in the zygote's child
+    assert "| sibling" in own.stderr and "| sibling" not in forked.stderr, "the script was not forked from the zygote"
+
+    def seen(done: subprocess.CompletedProcess[str]) -> tuple[int, str, list[str]]:
+        return done.returncode, done.stdout, [line for line in done.stderr.splitlines() if "import time:" not in line]
+
+    assert seen(own) == seen(python)
+    assert seen(forked) == seen(python)
+    expected = {"0": 0, "3": 3, "raise": 1, "interrupt": -signal.SIGINT, "text": 1}[how]
+    assert python.returncode == expected, python.stderr[-2000:]
+    assert python.stdout.endswith("the non-daemon thread finished\natexit ran, after the thread\n"), python.stdout
+    assert "'from stdin'" in python.stdout and "default_int_handler" in python.stdout and "'set'" in python.stdout
+
+
+def test_a_forked_script_reads_the_service_models_the_zygote_parsed(zygote: Zygote, tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(
+        "import boto3, json\n"
+        "loader = boto3.session.Session(region_name='us-east-1')._session.get_component('data_loader')\n"
+        "from strata_local_cloud.cfn import context\n"
+        "print(json.dumps([loader is context.preloaded_loader, context.preloaded_loader is not None]))\n")
+    done = subprocess.run([sys.executable, "-m", "strata_local_cloud.script", "models.py"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env=env(zygote, tmp_path))
+    assert done.returncode == 0 and done.stdout.strip() == "[true, true]", done.stderr[-2000:]
+
+
 def test_the_zygote_runs_no_thread_and_makes_no_session_before_it_forks() -> None:
     """Nothing that is a cloud's own may exist in the zygote: a thread (a fork would copy its locks, held), or a
     botocore session, which reads the configuration file and credentials of the environment it is made in. The loader

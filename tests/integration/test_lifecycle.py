@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from deployment import REPO, SAMCONFIG, Baseline, Deployment, check_nat_gateways, check_vpc_endpoints, inventory, overrides
+from strata_testing import SCRIPT
 from strata_testing import wait_stack as wait
 
 
@@ -186,7 +186,7 @@ def test_prods_application_url_opens_locally_over_https_and_http_redirects(prod:
     import http.client
     import ssl
 
-    text = subprocess.run([sys.executable, str(REPO / "tools" / "summary.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
+    text = subprocess.run([*SCRIPT, str(REPO / "tools" / "summary.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
                           env=prod.env, capture_output=True, text=True, timeout=120, check=True).stdout
     curl = re.search(r"curl --cacert (\S+) --connect-to (app\.example\.com):443:127\.0\.0\.1:(\d+) https://app\.example\.com/", text)
     redirect = re.search(r"http://127\.0\.0\.1:(\d+)/ : the HTTP listener's redirect to HTTPS", text)
@@ -220,10 +220,10 @@ def test_deleting_prod_is_refused_while_the_database_is_protected(prod: Deployme
 
 
 def test_teardown_with_confirm_turns_protection_off_and_deletes_prod_keeping_retained_data(prod: Deployment):
-    refused = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
+    refused = subprocess.run([*SCRIPT, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1"],
                              env=prod.env, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "--confirm strata-prod" in refused.stderr
-    done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1",
+    done = subprocess.run([*SCRIPT, str(REPO / "tools" / "teardown.py"), "--stack", "strata-prod", "--region", "eu-west-1",
                            "--confirm", "strata-prod", "--timeout", "240"], env=prod.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "deletion protection turned off: load balancer" in done.stdout and "deletion protection turned off: DB instance" in done.stdout
@@ -324,7 +324,7 @@ def test_staging_outlives_dev_on_the_one_account_layer(account: Deployment):
     assert all(x["recording"] for x in config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"])
 
     # staging protects its database and load balancer, as prod does: the runbook's teardown turns that off first.
-    done = subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", REGION,
+    done = subprocess.run([*SCRIPT, str(REPO / "tools" / "teardown.py"), "--stack", "strata-staging", "--region", REGION,
                            "--confirm", "strata-staging", "--timeout", "240"], env=account.env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     after = inventory(c)

@@ -5,25 +5,25 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
 import pytest
 
 from deployment import REPO, Deployment
+from strata_testing import SCRIPT
 
 pytestmark = pytest.mark.integration
 
 
 def summary(deployed: Deployment, stack: str = "strata-local") -> str:
-    done = subprocess.run([sys.executable, str(REPO / "tools" / "summary.py"), "--stack", stack], env=deployed.env, capture_output=True,
+    done = subprocess.run([*SCRIPT, str(REPO / "tools" / "summary.py"), "--stack", stack], env=deployed.env, capture_output=True,
                           text=True, timeout=120, check=True)
     return done.stdout
 
 
 def connect(deployed: Deployment, stack: str, statement: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "tools" / "connect.py"), "--stack", stack, "-e", statement], env=deployed.env,
+    return subprocess.run([*SCRIPT, str(REPO / "tools" / "connect.py"), "--stack", stack, "-e", statement], env=deployed.env,
                           capture_output=True, text=True, timeout=120)
 
 

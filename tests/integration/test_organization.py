@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from deployment import CIS_STANDARD as CIS
 from deployment import FSBP_STANDARD as FSBP
 from deployment import REPO, Deployment
 from strata_local_cloud.accounts import session_for
+from strata_testing import SCRIPT
 
 HOME, OTHER = "us-east-1", "eu-west-1"
 REGIONS = [HOME, OTHER]
@@ -33,7 +33,7 @@ def clients(deployment: Deployment, account: str) -> Clients:
 
 
 def org_tool(deployment: Deployment, config: Path, command: str = "deploy") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "tools" / "organization.py"), command, "--config", str(config)], cwd=REPO,
+    return subprocess.run([*SCRIPT, str(REPO / "tools" / "organization.py"), command, "--config", str(config)], cwd=REPO,
                           env={**deployment.env, "AWS_DEFAULT_REGION": HOME, "AWS_REGION": HOME}, capture_output=True, text=True,
                           timeout=1800)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from deployment import REPO, Deployment
+from strata_testing import SCRIPT
 
 PLAN = REPO / "tools" / "plan.py"
 
@@ -54,7 +55,7 @@ def renamed_database_and_instance(sam_build: Path, tmp_path_factory: pytest.Temp
 
 
 def plan(dev: Deployment, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(PLAN), "--config-env", "local", *args], env=dev.env, capture_output=True, text=True, cwd=REPO)
+    return subprocess.run([*SCRIPT, str(PLAN), "--config-env", "local", *args], env=dev.env, capture_output=True, text=True, cwd=REPO)
 
 
 def test_no_change_is_reported_as_such(dev: Deployment):

@@ -8,13 +8,12 @@ import json
 import re
 import shlex
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
-from strata_testing import REPO, sam_cli
+from strata_testing import REPO, SCRIPT, sam_cli
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +21,7 @@ DEPLOY = REPO / "tools" / "deploy.py"
 
 
 def why(env: dict[str, str], stack: str) -> str:
-    done = subprocess.run([sys.executable, str(DEPLOY), "--why", "--stack", stack], env=env, capture_output=True, text=True,
+    done = subprocess.run([*SCRIPT, str(DEPLOY), "--why", "--stack", stack], env=env, capture_output=True, text=True,
                           timeout=60, check=True)
     return done.stderr
 
@@ -39,7 +38,7 @@ def project(tmp_path: Path, layer: dict, parameters: dict | None = None) -> Path
 
 def run(env: dict[str, str], cwd: Path, stack: str, *extra: str) -> subprocess.CompletedProcess[str]:
     # the SAM CLI forked from the test run's zygote (sam_cli): the subject is deploy.py's own output
-    return subprocess.run([sys.executable, str(DEPLOY), "--sam", shlex.join(sam_cli()), "--log", str(cwd / "deploy.log"), "--stack-name", stack, "--s3-bucket",
+    return subprocess.run([*SCRIPT, str(DEPLOY), "--sam", shlex.join(sam_cli()), "--log", str(cwd / "deploy.log"), "--stack-name", stack, "--s3-bucket",
                            "deploy-tool-tests", "--region", "us-east-1", "--no-confirm-changeset", *extra],
                           cwd=cwd, env={**env, "SAM_CLI_TELEMETRY": "0"}, capture_output=True, text=True, timeout=300)
 

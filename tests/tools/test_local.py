@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from strata_testing import REPO, tool
+from strata_testing import REPO, SCRIPT, tool
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def bash(script: str, env: dict[str, str] | None = None) -> subprocess.Completed
 
 
 def local(records: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(LOCAL), *args], env={**os.environ, "STRATA_CLOUDS_DIR": str(records)}, capture_output=True,
+    return subprocess.run([*SCRIPT, str(LOCAL), *args], env={**os.environ, "STRATA_CLOUDS_DIR": str(records)}, capture_output=True,
                           text=True, timeout=60)
 
 

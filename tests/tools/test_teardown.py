@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 
 import boto3
 import pytest
 
-from strata_testing import REPO, wait_stack
+from strata_testing import REPO, SCRIPT, wait_stack
 
 pytestmark = pytest.mark.integration
 
 
 def teardown(env: dict[str, str], stack: str, *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "tools" / "teardown.py"), "--stack", stack, "--timeout", "60", *flags],
+    return subprocess.run([*SCRIPT, str(REPO / "tools" / "teardown.py"), "--stack", stack, "--timeout", "60", *flags],
                           env=env, capture_output=True, text=True, timeout=120)
 
 
