@@ -5,11 +5,12 @@ about 0.3 s of CPU importing boto3 and parsing the botocore models it reads, som
 user's own commands (npm start, the README's) run the tools with python itself.
 
 What a script sees is what `python PATH` gives it: sys.argv (PATH, then ARGS), its directory first on sys.path,
-__name__ "__main__" (and sys.modules["__main__"] its module while it runs), Python's SIGINT handler
-(KeyboardInterrupt), and at its end what the interpreter does at exit: the non-daemon threads joined, then the atexit
-handlers, then exit with SystemExit's code, 1 after an uncaught exception (its traceback from the script's frames),
-or by SIGINT after an uncaught KeyboardInterrupt. Forked, the modules the zygote imported are imported already, and
-its botocore sessions read the service models through the zygote's loader (models.share_models).
+__name__ "__main__" (and sys.modules["__main__"] its module), Python's SIGINT handler (KeyboardInterrupt) unless
+SIGINT was ignored when it started (a shell's background job), and at its end what the interpreter does at exit:
+the non-daemon threads joined, then the atexit handlers, then exit with SystemExit's code, 1 after an uncaught
+exception (its traceback from the script's frames), or by SIGINT after an uncaught KeyboardInterrupt. Forked, the
+modules the zygote imported are imported already, and its botocore sessions read the service models through the
+zygote's loader (models.share_models).
 """
 
 from __future__ import annotations
@@ -41,15 +42,16 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: list[str]) -> int:
     """Runs the script `args[0]` with the arguments after it in this process, as `python` would; returns its exit
     code. A KeyboardInterrupt that ends it is raised again (the caller ends by SIGINT, as python does)."""
+    path = os.path.abspath(args[0])
     sys.argv = [args[0], *args[1:]]
-    sys.path[0] = os.path.dirname(os.path.abspath(args[0]))  # python puts the script's directory first (here: the launcher's)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.path[0] = os.path.dirname(path)  # python puts the script's directory first (here it was the launcher's)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_DFL:  # forked; python's own start leaves an ignored SIGINT ignored
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     context = sys.modules.get("strata_local_cloud.cfn.context")  # imported, with the zygote's loader, when forked
     if getattr(context, "preloaded_loader", None) is not None:
         from .models import share_models
 
         share_models(seed=context.preloaded_loader)  # type: ignore[union-attr]
-    path = os.path.abspath(args[0])
     try:
         _run_main(path)
     except SystemExit as done:

@@ -60,6 +60,9 @@ def import_time_env(env: dict[str, str]) -> dict[str, str]:
 
 # -- the stand-in: the `strata-local-cloud` process a caller starts -------------------------------------------------
 
+# The signals a stand-in passes on to the process it stands in for.
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+
 # What a zygote forks, by the command it stands in for.
 KINDS = {"local-cloud": "strata-local-cloud", "sam": "sam", "script": "python"}
 
@@ -75,7 +78,11 @@ def run_in_zygote(args: list[str], kind: str = "local-cloud") -> int | None:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
-        request = {"kind": kind, "argv": [name, *args], "env": dict(os.environ), "cwd": os.getcwd()}
+        # The signals this process was started ignoring (a shell's background job ignores SIGINT and SIGQUIT): the forked
+        # process starts with them ignored too, as a process started here would (python then leaves SIGINT alone; a
+        # local cloud sets its own handler either way).
+        request = {"kind": kind, "argv": [name, *args], "env": dict(os.environ), "cwd": os.getcwd(),
+                   "ignored": [int(s) for s in FORWARDED if signal.getsignal(s) == signal.SIG_IGN]}
         socket.send_fds(conn, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
         reader = conn.makefile("rb")
         reply = json.loads(reader.readline() or b"{}")
@@ -93,7 +100,7 @@ def run_in_zygote(args: list[str], kind: str = "local-cloud") -> int | None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
 
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+    for signum in FORWARDED:  # the forked process decides what they do: it ignores those this one was started ignoring
         signal.signal(signum, forward)
     line = reader.readline()  # the cloud's end, as the zygote reaped it; empty if the zygote itself went away
     status = json.loads(line) if line else {"exit": 1}
@@ -295,6 +302,8 @@ def _child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> NoRe
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
+        for signum in request.get("ignored", []):  # what the stand-in's caller had it ignore
+            signal.signal(signum, signal.SIG_IGN)
         _parent_death_signal(signal.SIGTERM)  # a zygote that ends stops its clouds as `kill` would
         for target, fd in enumerate(fds):
             os.dup2(fd, target)

@@ -188,30 +188,36 @@ if how == "raise":
     inner()
 if how == "interrupt":
     os.kill(os.getpid(), signal.SIGINT)
-    time.sleep(5)
+    time.sleep(1)  # ignored (started as a background job), the script goes on
 if how == "text":
     sys.exit("a message, not a code")
 sys.exit(int(how))
 """
 
 
-def script(args: list[str], environment: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-X", "importtime", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                          input="from stdin", env={**environment, "PROBE": "set"})
+# Runs python with SIGINT as given (SIG_DFL, or SIG_IGN as a shell's background job has it; an exec keeps both)
+WITH_SIGINT = "import os, signal, sys; signal.signal(signal.SIGINT, getattr(signal, sys.argv[1])); os.execv(sys.executable, sys.argv[2:])"
 
 
+def script(args: list[str], environment: dict[str, str], cwd: Path, sigint: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", WITH_SIGINT, sigint, sys.executable, "-X", "importtime", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60, input="from stdin", env={**environment, "PROBE": "set"})
+
+
+@pytest.mark.parametrize("sigint", ["SIG_DFL", "SIG_IGN"])
 @pytest.mark.parametrize("how", ["0", "3", "raise", "interrupt", "text"])
-def test_a_script_run_through_the_launcher_behaves_as_python_runs_it(zygote: Zygote, tmp_path: Path, how: str) -> None:
+def test_a_script_run_through_the_launcher_behaves_as_python_runs_it(zygote: Zygote, tmp_path: Path, how: str, sigint: str) -> None:
     """python -m strata_local_cloud.script PATH ARGS, forked from the zygote or run on its own, gives the script what
-    `python PATH ARGS` gives it (argv, sys.path, __main__, cwd, environment, stdin, Python's SIGINT handler) and ends as
-    python ends: threads joined, atexit handlers run, the exit code, an uncaught exception's traceback, SIGINT."""
+    `python PATH ARGS` gives it (argv, sys.path, __main__, cwd, environment, stdin, Python's SIGINT handler, or SIGINT
+    ignored when it was) and ends as python ends: threads joined, atexit handlers run, the exit code, an uncaught
+    exception's traceback, SIGINT."""
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "probe.py").write_text(PROBE)
     (tmp_path / "tools" / "sibling.py").write_text("")
     plain_env = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
-    python = script(["tools/probe.py", how], plain_env, tmp_path)
-    own = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], plain_env, tmp_path)
-    forked = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], env(zygote, tmp_path), tmp_path)
+    python = script(["tools/probe.py", how], plain_env, tmp_path, sigint)
+    own = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], plain_env, tmp_path, sigint)
+    forked = script(["-m", "strata_local_cloud.script", "tools/probe.py", how], env(zygote, tmp_path), tmp_path, sigint)
     # -X importtime: the script's own import is timed where it runs; forked, it runs in the zygote's child
     assert "| sibling" in own.stderr and "| sibling" not in forked.stderr, "the script was not forked from the zygote"
 
@@ -220,10 +226,13 @@ def test_a_script_run_through_the_launcher_behaves_as_python_runs_it(zygote: Zyg
 
     assert seen(own) == seen(python)
     assert seen(forked) == seen(python)
-    expected = {"0": 0, "3": 3, "raise": 1, "interrupt": -signal.SIGINT, "text": 1}[how]
+    ignored = sigint == "SIG_IGN"
+    # ignored, the interrupt does nothing: the script goes on to sys.exit(int("interrupt")), a ValueError
+    expected = {"0": 0, "3": 3, "raise": 1, "interrupt": 1 if ignored else -signal.SIGINT, "text": 1}[how]
     assert python.returncode == expected, python.stderr[-2000:]
     assert python.stdout.endswith("the non-daemon thread finished\natexit ran, after the thread\n"), python.stdout
-    assert "'from stdin'" in python.stdout and "default_int_handler" in python.stdout and "'set'" in python.stdout
+    assert "'from stdin'" in python.stdout and "'set'" in python.stdout
+    assert ("SIG_IGN" if ignored else "default_int_handler") in python.stdout
 
 
 def test_a_forked_script_reads_the_service_models_the_zygote_parsed(zygote: Zygote, tmp_path: Path) -> None:

@@ -7,15 +7,17 @@ import subprocess
 
 import pytest
 
-from strata_testing import CHECKOV, REPO, sam_cli, tool, zygote_env
+from strata_testing import CHECKOV, REPO, SCRIPT, sam_cli, tool, zygote_env
 
 TEMPLATES = ["template.yaml", *sorted(str(p.relative_to(REPO)) for p in (REPO / "nested").glob("*.yaml")), "account/template.yaml",
              *sorted(str(p.relative_to(REPO)) for p in (REPO / "org").glob("*.yaml"))]
 
 
 def test_cfn_lint_reports_nothing_with_the_project_rules() -> None:
+    # cfn-lint's own command (a Python script in the virtualenv), run through SCRIPT: forked from the test run's zygote,
+    # which imported cfn-lint for sam validate --lint (main.sh's test runs it as the user does)
     out = subprocess.run(
-        [tool("cfn-lint"), "--append-rules", "policies/cfn-lint", "--", *TEMPLATES],
+        [*SCRIPT, tool("cfn-lint"), "--append-rules", "policies/cfn-lint", "--", *TEMPLATES],
         cwd=REPO, capture_output=True, text=True, check=False,
     )
     assert out.returncode == 0, out.stdout + out.stderr
@@ -27,7 +29,7 @@ def test_cfn_lint_reports_nothing_on_the_sample_events_prerequisites() -> None:
     apply (AWS would accept them), the project's production rules (flow logs, deletion protection) do not."""
     prerequisites = sorted(str(p.relative_to(REPO)) for p in (REPO / "events" / "prerequisites").glob("*.yaml"))
     assert prerequisites
-    out = subprocess.run([tool("cfn-lint"), "--", *prerequisites], cwd=REPO, capture_output=True, text=True, check=False)
+    out = subprocess.run([*SCRIPT, tool("cfn-lint"), "--", *prerequisites], cwd=REPO, capture_output=True, text=True, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
 
 
