@@ -60,8 +60,8 @@ if wait "$typecheck_job"; then checks+=(typecheck=ok); else cat .strata/typechec
 phase typecheck
 wait "$pytest_job"
 cat .strata/pytest.log
-printf '[test] %-10s %4ss\n' pytest "$((SECONDS - pytest_started))"
-mark=$SECONDS
+mark=$pytest_started
+phase pytest
 if wait "$mypy_job"; then checks+=(mypy=ok); else tail -20 .strata/mypy.log; checks+=(mypy=fail); fi
 phase mypy
 printf '[test] %-10s %4ss\n' total "$((SECONDS - started))"

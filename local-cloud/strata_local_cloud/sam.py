@@ -217,9 +217,7 @@ def run(args: list[str]) -> int:
 
     from .models import share_models
 
-    # the zygote's loader, its models parsed, when forked from one (zygote.preload); a process of its own makes one
-    context = sys.modules.get("strata_local_cloud.cfn.context")
-    share_models(seed=getattr(context, "preloaded_loader", None))
+    share_models()  # its sessions share one loader (forked from the zygote: the zygote's, installed already)
 
     cache = shared_cache()
     memo_yaml_parse(cache)

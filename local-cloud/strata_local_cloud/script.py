@@ -47,11 +47,6 @@ def run(args: list[str]) -> int:
     sys.path[0] = os.path.dirname(path)  # python puts the script's directory first (here it was the launcher's)
     if signal.getsignal(signal.SIGINT) == signal.SIG_DFL:  # forked; python's own start leaves an ignored SIGINT ignored
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    context = sys.modules.get("strata_local_cloud.cfn.context")  # imported, with the zygote's loader, when forked
-    if getattr(context, "preloaded_loader", None) is not None:
-        from .models import share_models
-
-        share_models(seed=context.preloaded_loader)  # type: ignore[union-attr]
     try:
         _run_main(path)
     except SystemExit as done:

@@ -329,6 +329,11 @@ def _child(conn: socket.socket, request: dict[str, Any], fds: list[int]) -> NoRe
             os.kill(os.getpid(), signal.SIGKILL)
 
         threading.Thread(target=watch, daemon=True, name="stand-in").start()
+        if request.get("kind") in ("sam", "script"):
+            from .cfn import context
+            from .models import share_models
+
+            share_models(seed=context.preloaded_loader)  # their botocore sessions read the models parsed in preload()
         if request.get("kind") == "sam":
             from .sam import run
 
