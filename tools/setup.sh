@@ -41,6 +41,35 @@ npm_packages() {
 npm_packages &
 npm_job=$!
 
+# The Node.js the local cloud runs the functions on: their runtime is nodejs22.x, and Lambda runs it on Node.js 22
+# (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), whatever Node this machine's tools use. The
+# Node.js project publishes its Linux builds on npm as node-linux-<arch>; set-up unpacks the one for this machine from
+# that pinned package into .strata/runtimes/nodejs22.x, checks it against its pinned checksum, and links the directory
+# into the virtualenv, where the local cloud looks (local-cloud/strata_local_cloud/lambda_runtime/runtimes.py).
+LAMBDA_NODE_VERSION=22.23.5
+case "$(uname -m)" in
+  x86_64) node_arch=x64 node_sha=2f822d544601dfff107f57d945b649d15c5bf6302595735a6bd9cdc7ee9669bd ;;
+  aarch64 | arm64) node_arch=arm64 node_sha=bb71f797d1b3d156d012c59b152c413cf7d4940156cafcde28f1731201ceaf1c ;;
+  *) say "node: no Linux build for $(uname -m) on npm (node-linux-<arch>)"; exit 1 ;;
+esac
+lambda_node=.strata/runtimes/nodejs22.x/bin/node
+lambda_runtime() {
+  [ "$(sha256sum "$lambda_node" 2>/dev/null | cut -c1-64)" != "$node_sha" ] || return 0
+  step "node: unpacking Node.js $LAMBDA_NODE_VERSION for the functions' runtime (nodejs22.x) from node-linux-$node_arch@$LAMBDA_NODE_VERSION"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-$node_arch@$LAMBDA_NODE_VERSION" >/dev/null && tar xzf ./*.tgz package/bin/node package/LICENSE) \
+    || { rm -rf "$tmp"; say "node: could not unpack node-linux-$node_arch@$LAMBDA_NODE_VERSION"; return 1; }
+  [ "$(sha256sum "$tmp/package/bin/node" | cut -c1-64)" = "$node_sha" ] || { rm -rf "$tmp"; say "node: checksum mismatch"; return 1; }
+  rm -rf .strata/runtimes/nodejs22.x
+  mkdir -p .strata/runtimes/nodejs22.x/bin
+  install -m 0644 "$tmp/package/LICENSE" .strata/runtimes/nodejs22.x/LICENSE
+  install -m 0755 "$tmp/package/bin/node" "$lambda_node"
+  rm -rf "$tmp"
+  done_step
+}
+lambda_runtime &
+node_job=$!
+
 # Python tools, pinned, in two virtualenvs (checkov pins a boto3 the SAM CLI cannot share); the main one also
 # holds the local cloud (local-cloud/, editable), so its console script is .venv/bin/strata-local-cloud.
 # uv builds them from the frozen pins (tools/constraints*.txt), linking packages from its cache: seconds where
@@ -82,6 +111,9 @@ wait "$main_venv" || status=$?
 wait "$checkov_venv" || status=$?
 [ "$status" -eq 0 ] || { say "python: building a virtualenv failed (exit $status)"; exit "$status"; }
 wait "$npm_job" || { status=$?; say "npm: npm ci failed (exit $status)"; exit "$status"; }
+wait "$node_job" || { status=$?; say "node: unpacking the functions' Node.js failed (exit $status)"; exit "$status"; }
+# a relative link: the virtualenv is rebuilt whenever its pins change, and the runtime stays
+[ "$(readlink .venv/runtimes 2>/dev/null || true)" = ../.strata/runtimes ] || ln -sfn ../.strata/runtimes .venv/runtimes
 
 # cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
 # cloud runs it for that hook). No package of its own carries the current release; AWS's

@@ -139,7 +139,7 @@ exports.handler = async (event, context) => {
   invocations += 1;
   fs.appendFileSync(process.env.MARKER, JSON.stringify({ type: event.RequestType, id: event.PhysicalResourceId ?? null,
     old: event.OldResourceProperties?.Value ?? null, region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL,
-    pid: process.pid, invocations, flavour: process.env.FLAVOUR, stream: context.logStreamName }) + '\\n');
+    pid: process.pid, invocations, flavour: process.env.FLAVOUR, stream: context.logStreamName, node: process.version }) + '\\n');
   if (p.Mode === 'crash' && event.RequestType !== 'Delete') process.exit(7);
   if (p.Mode === 'hang' && event.RequestType !== 'Delete') await new Promise((resolve) => setTimeout(resolve, 60_000));
   if (p.Mode === 'silent' && event.RequestType !== 'Delete') return;
@@ -186,6 +186,7 @@ def test_a_custom_resource_answers_before_its_dependants_resolve(aws, deploy, cu
     assert outputs == {"Echo": "a:string", "Id": "id-a"}  # properties arrive as strings, as CloudFormation sends them
     [create] = requests(marker)
     assert create["type"] == "Create" and create["endpoint"] == moto_server and create["region"] == "us-east-1"
+    assert create["node"].startswith("v22."), create["node"]  # a nodejs22.x function runs on Node.js 22, as on Lambda
 
 
 def test_a_custom_resource_update_sends_old_properties_and_a_new_id_deletes_the_old(aws, deploy, custom):

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..cfn.errors import ResourceFailure
 from ..workdir import die_with_parent
+from . import runtimes
 
 LOG = logging.getLogger("strata.lambda")
 RUNNER = Path(__file__).with_name("runner.cjs")
@@ -123,8 +124,7 @@ class Invoker:
 
     def invoke(self, p: Any, function: dict[str, Any], event: dict[str, Any], service_timeout: int) -> dict[str, Any]:
         props = function["props"]
-        if not str(props.get("Runtime", "")).startswith("nodejs"):
-            raise ResourceFailure(f"the local cloud runs Node.js custom resources only; {function['name']} uses {props.get('Runtime')}")
+        node = runtimes.node_for(str(props.get("Runtime", "")))  # before anything is unpacked or started
         code = self._code(p.client("s3"), props["Code"])
         token = uuid.uuid4().hex
         host, port = "127.0.0.1", self.server.server_address[1]  # the listener binds loopback (above)
@@ -154,7 +154,7 @@ class Invoker:
             self.dataplane.wait_ready()
             env.update(self.dataplane.node_env())
             preload = ["-r", str(self.dataplane.hook)]
-        argv = ["node", *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128))]
+        argv = [node, *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128))]
         with self.cond:
             self.answers[token] = []
         started = time.monotonic()
