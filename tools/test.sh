@@ -20,9 +20,10 @@ mkdir -p .strata
 .venv/bin/python -m strata_local_cloud.zygote --socket "$zygote_dir/socket" >.strata/zygote.log 2>&1 &
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$zygote_dir"' EXIT
 export STRATA_LOCAL_CLOUD_ZYGOTE=$zygote_dir/socket
-# What the tests' SAM commands make from the same inputs (a template's parse, a function's zip) is made once in the run
-# and kept here for the others, the same bytes (local-cloud/strata_local_cloud/sam.py, SharedCache); removed with it.
-export STRATA_SAM_CACHE=$zygote_dir/sam-cache
+# What the tests' processes make from the same inputs (the SAM CLI's parse of a template and zip of a function, a local
+# cloud's initial MariaDB data directory) is made once in the run and kept here for the others, the same bytes
+# (local-cloud/strata_local_cloud/shared_cache.py); removed with it.
+export STRATA_SHARED_CACHE=$zygote_dir/shared-cache
 
 checks=()
 # What runs at once: pytest, the longest phase, starts as soon as the build is done, and the jest suites, the typecheck

@@ -4,8 +4,8 @@ or the command makes no AWS call at all (`sam build`, `sam validate --lint`: OFF
 run each is forked from the run's zygote (zygote.py), its modules already imported. Each template text is parsed once
 per command (memo_yaml_parse), where the SAM CLI parses it a dozen times, and the SAM translator's bundled policy
 templates are checked against their schema once (memo_policy_template_check), where it checks them for every template.
-With STRATA_SAM_CACHE set to a directory (the test run sets one of its own, removed when it ends), what a parse and a
-function's zip make is kept there for the run's other SAM commands (SharedCache): the same bytes, made once.
+With STRATA_SHARED_CACHE set to a directory (the test run sets one of its own, removed when it ends), what a parse and
+a function's zip make is kept there for the run's other SAM commands (shared_cache.py): the same bytes, made once.
 
 Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
 --help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
@@ -26,11 +26,11 @@ import pickle
 import shutil
 import sys
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .launch import SAM_POLL_DELAY
+from .shared_cache import SharedCache, shared_cache
 
 
 def is_local(endpoint: str) -> bool:
@@ -55,36 +55,6 @@ def fast_waiters(delay: float) -> None:
         return original(self, WaiterConfig=config, **kwargs)
 
     Waiter.wait = wait  # type: ignore[method-assign]
-
-
-class SharedCache:
-    """Results the SAM CLI makes from its inputs alone, kept in a directory its other commands of the same run read:
-    each entry is named by a digest of everything that made it, written whole (a temporary file renamed), and never
-    changed. Hand-written: a few lines over os.replace; the cache libraries at hand (diskcache) keep a SQLite index,
-    which concurrent writers in forked processes would contend for, for no gain here."""
-
-    def __init__(self, root: str | None) -> None:
-        self.root = Path(root) if root else None
-
-    def get(self, kind: str, key: str, make: Callable[[Path], object]) -> Path | None:
-        """The entry `kind/key`, made by `make(path)` (which writes the file at path) when no command made it yet;
-        None without a directory (nothing is kept)."""
-        if self.root is None:
-            return None
-        entry = self.root / kind / key
-        if not entry.exists():
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            partial = entry.with_name(f".{key}.{os.getpid()}.partial")
-            try:
-                make(partial)
-                os.replace(partial, entry)  # atomic: another command reads the whole entry or none
-            finally:
-                partial.unlink(missing_ok=True)
-        return entry
-
-
-def shared_cache() -> SharedCache:
-    return SharedCache(os.environ.get("STRATA_SAM_CACHE"))
 
 
 def _replace_in_samcli(original: Any, replacement: Any, name: str) -> None:

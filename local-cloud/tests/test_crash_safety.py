@@ -71,9 +71,12 @@ def test_a_mariadb_that_hangs_at_start_is_killed_and_reported(tmp_path):
     hang = tmp_path / "mariadbd"
     hang.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; time.sleep(300)' \"$@\"\n")
     hang.chmod(0o755)
+    install = tmp_path / "mariadb-install-db"  # makes the data directory it is given, with an empty mysql/ in it
+    install.write_text('#!/bin/sh\nfor a; do case "$a" in --datadir=*) mkdir -p "${a#--datadir=}/mysql";; esac; done\n')
+    install.chmod(0o755)
     plane = DataPlane(tmp_path / "plane")
     try:
-        plane.mariadbd, plane.install_db, plane.client, plane.start_timeout = str(hang), shutil.which("true"), shutil.which("true"), 2
+        plane.mariadbd, plane.install_db, plane.client, plane.start_timeout = str(hang), str(install), shutil.which("true"), 2
         started = time.monotonic()
         plane.start_database("hung", "hung.local", 3306, "admin", lambda: "pw", {})
         plane.wait_ready(timeout=30)

@@ -1,5 +1,6 @@
 """The local cloud's data plane: the certificates of the endpoints it emulates (dataplane.Pki), and a MariaDB behind
-an RDS instance whatever the length of its name and of the directory the cloud runs in."""
+an RDS instance whatever the length of its name and of the directory the cloud runs in, each from a copy of one
+initial data directory."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from strata_local_cloud.dataplane import Pki
+from strata_local_cloud.dataplane import DataPlane, Pki
 from strata_local_cloud.launch import LocalCloud
 from strata_local_cloud.testing import until
 
@@ -101,3 +102,73 @@ def test_an_instance_with_a_63_character_name_in_a_deep_directory_has_its_mariad
         assert (login.returncode, login.stdout.strip()) == (0, "YES"), login.stderr
     finally:
         cloud.stop()
+
+
+def _sql(port: int, user: str, password: str, statement: str) -> str:
+    done = subprocess.run([CLIENT, "--no-defaults", "--host=127.0.0.1", f"--port={port}", f"--user={user}", f"--password={password}",
+                           "--ssl", "--skip-ssl-verify-server-cert", "-N", "-e", statement], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(not Path(CLIENT).exists(), reason="MariaDB is installed by tools/setup.sh")
+def test_each_instance_gets_its_own_copy_of_one_initial_data_directory_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """mariadb-install-db runs once for the run's data planes (STRATA_SHARED_CACHE), and once per plane without it;
+    each instance's data is its own: what one writes, the others (and instances started later) never see, and each
+    has only its own master user."""
+    real = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+    assert real
+    runs = tmp_path / "install-runs"
+    counting = tmp_path / "mariadb-install-db"
+    counting.write_text(f'#!/bin/sh\necho run >> "{runs}"\nexec "{real}" "$@"\n')
+    counting.chmod(0o755)
+
+    def installs() -> int:
+        return len(runs.read_text().splitlines()) if runs.exists() else 0
+
+    def plane_with_databases(directory: Path, names: list[str]) -> tuple[DataPlane, dict[str, int]]:
+        plane = DataPlane(directory)
+        plane.install_db = str(counting)
+        for name in names:
+            plane.start_database(name, f"{name}.local", 3306, f"user_{name}", lambda name=name: f"pw-{name}", {})
+        plane.wait_ready(timeout=120)
+        assert not plane.unavailable, plane.unavailable
+        return plane, {name: plane.routes[f"{name}.local:3306"]["port"] for name in names}
+
+    monkeypatch.delenv("STRATA_SHARED_CACHE", raising=False)
+    alone, ports = plane_with_databases(tmp_path / "alone", ["one", "two"])
+    try:
+        assert installs() == 1  # the plane's own cache: once for its two instances
+        _sql(ports["one"], "user_one", "pw-one", "CREATE DATABASE written_by_one")
+        assert "written_by_one" not in _sql(ports["two"], "user_two", "pw-two", "SHOW DATABASES").split()
+        users = _sql(ports["two"], "user_two", "pw-two", "SELECT user FROM mysql.user ORDER BY user").split()
+        assert "user_two" in users and "user_one" not in users
+    finally:
+        alone.close()
+
+    monkeypatch.setenv("STRATA_SHARED_CACHE", str(tmp_path / "run-cache"))
+    first, ports = plane_with_databases(tmp_path / "first", ["three"])
+    try:
+        _sql(ports["three"], "user_three", "pw-three", "CREATE DATABASE written_by_three")
+        second, later = plane_with_databases(tmp_path / "second", ["four"])
+        try:
+            assert installs() == 2  # once more for the run's cache, then never again
+            assert "written_by_three" not in _sql(later["four"], "user_four", "pw-four", "SHOW DATABASES").split()
+        finally:
+            second.close()
+    finally:
+        first.close()
+    assert [p.name for p in (tmp_path / "run-cache" / "mariadb-data").iterdir()] != []  # kept for the run, no partial left
+    assert not [p for p in (tmp_path / "run-cache" / "mariadb-data").iterdir() if p.name.startswith(".")]
+
+
+def test_an_install_that_makes_no_system_tables_is_reported_not_started(tmp_path: Path) -> None:
+    plane = DataPlane(tmp_path / "plane")
+    try:
+        plane.install_db, plane.mariadbd, plane.client = shutil.which("true"), shutil.which("true"), shutil.which("true")
+        plane.start_database("empty", "empty.local", 3306, "admin", lambda: "pw", {})
+        plane.wait_ready(timeout=30)
+        assert "exited without making the system tables" in plane.unavailable["empty.local:3306"]
+        assert not plane.databases
+    finally:
+        plane.close()

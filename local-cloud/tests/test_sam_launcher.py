@@ -103,7 +103,7 @@ from samcli.lib.providers import sam_stack_provider
 calls = []
 real = yaml.safe_load
 yaml.safe_load = lambda text: calls.append(1) or real(text)
-from strata_local_cloud import sam
+from strata_local_cloud import sam, shared_cache
 sam.memo_yaml_parse()
 text = "Resources:\\n  Topic:\\n    Type: AWS::SNS::Topic\\n    Properties: {TopicName: !Sub '${AWS::StackName}-t'}\\n"
 first = sam_stack_provider.get_template_data.__globals__["yaml_parse"](text)
@@ -123,8 +123,8 @@ from samcli import yamlhelper
 calls = []
 real = yaml.safe_load
 yaml.safe_load = lambda text: calls.append(1) or real(text)
-from strata_local_cloud import sam
-sam.memo_yaml_parse(sam.SharedCache(sys.argv[1]))
+from strata_local_cloud import sam, shared_cache
+sam.memo_yaml_parse(shared_cache.SharedCache(sys.argv[1]))
 text = "Resources:\\n  Topic:\\n    Type: AWS::SNS::Topic\\n    Properties: {TopicName: !Sub '${AWS::StackName}-t'}\\n"
 parsed = yamlhelper.yaml_parse(text)
 assert parsed == {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-t"}}}}}
@@ -151,11 +151,11 @@ import os, sys, filecmp
 from pathlib import Path
 from samcli.lib.package import utils
 real = {name: getattr(utils, name) for name in ("make_zip", "make_zip_with_lambda_permissions")}
-from strata_local_cloud import sam
+from strata_local_cloud import sam, shared_cache
 source, out, cache = Path(sys.argv[1], "function"), Path(sys.argv[1], "out"), Path(sys.argv[2])
 (source / "lib").mkdir(parents=True); out.mkdir()
 (source / "index.js").write_text("exports.handler = async () => 1;\\n"); (source / "lib" / "a.js").write_text("module.exports = 2;\\n")
-sam.memo_zips(sam.SharedCache(str(cache)))
+sam.memo_zips(shared_cache.SharedCache(str(cache)))
 
 def check(name, n, kept):
     got = getattr(utils, name)(str(out / f"{name}-{n}"), str(source))
@@ -179,8 +179,8 @@ def test_without_a_cache_directory_sam_zips_as_it_does() -> None:
     code = """
 from samcli.lib.package import utils
 before = (utils.make_zip, utils.make_zip_with_lambda_permissions)
-from strata_local_cloud import sam
-sam.memo_zips(sam.SharedCache(None))
+from strata_local_cloud import sam, shared_cache
+sam.memo_zips(shared_cache.SharedCache(None))
 assert (utils.make_zip, utils.make_zip_with_lambda_permissions) == before
 """
     probe(code)
@@ -194,7 +194,7 @@ from samtranslator.translator.translator import make_policy_template_for_functio
 calls = []
 real = jsonschema.validate
 jsonschema.validate = lambda *a, **k: calls.append(1) or real(*a, **k)
-from strata_local_cloud import sam
+from strata_local_cloud import sam, shared_cache
 sam.memo_policy_template_check()
 for _ in range(3):
     plugin = make_policy_template_for_function_plugin()
