@@ -139,6 +139,10 @@ def test_each_instance_gets_its_own_copy_of_one_initial_data_directory_per_run(t
     alone, ports = plane_with_databases(tmp_path / "alone", ["one", "two"])
     try:
         assert installs() == 1  # the plane's own cache: once for its two instances
+        [pristine] = (tmp_path / "alone" / "cache" / "mariadb-data").iterdir()
+        for directory in (pristine, *(db.dir / "data" for db in alone.databases.values())):
+            log = (directory / "ib_logfile0").stat()  # the redo log: its size as MariaDB made it, its zeros not copied
+            assert log.st_size >= 2**20 and log.st_blocks * 512 < log.st_size / 4, (directory, log)
         _sql(ports["one"], "user_one", "pw-one", "CREATE DATABASE written_by_one")
         assert "written_by_one" not in _sql(ports["two"], "user_two", "pw-two", "SHOW DATABASES").split()
         users = _sql(ports["two"], "user_two", "pw-two", "SELECT user FROM mysql.user ORDER BY user").split()

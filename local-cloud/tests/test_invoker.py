@@ -4,9 +4,12 @@ or not the function is invoked again; one in use is not ended. They run on the N
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,84 @@ def test_set_up_gives_the_local_cloud_node_22_for_nodejs22_x() -> None:
     """What tools/setup.sh unpacks and links is what the local cloud finds, and it is Node.js 22."""
     node = runtimes.node_for("nodejs22.x")
     assert runtimes._major(node) == "22", node
+
+
+class _Body:
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def read(self) -> bytes:
+        return self.blob
+
+
+class _S3:
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects, self.reads = objects, 0
+
+    def get_object(self, Bucket: str, Key: str, **_: str) -> dict[str, _Body]:  # noqa: N803 - the S3 API's names
+        self.reads += 1
+        return {"Body": _Body(self.objects[Key])}
+
+
+def _zip(text: str) -> bytes:
+    blob = io.BytesIO()
+    with zipfile.ZipFile(blob, "w") as archive:
+        archive.writestr("index.js", text)
+    return blob.getvalue()
+
+
+def test_the_same_code_is_unpacked_once_at_one_path_for_the_run_s_local_clouds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path is the zip's digest in the run's shared cache: the compile cache, keyed by a module's path, then serves
+    every cloud's environments. Other code, another path; each invoker's own directory without a shared cache."""
+    monkeypatch.setenv("STRATA_SHARED_CACHE", str(tmp_path / "run"))
+    s3 = _S3({"a.zip": _zip("exports.handler = async () => 1;\n"), "copy-of-a.zip": _zip("exports.handler = async () => 1;\n"),
+              "b.zip": _zip("exports.handler = async () => 2;\n")})
+    first, second = invoker.Invoker(lambda: "", code_dir=tmp_path / "one"), invoker.Invoker(lambda: "", code_dir=tmp_path / "two")
+    try:
+        a = first._code(s3, {"S3Bucket": "code", "S3Key": "a.zip"})
+        assert first._code(s3, {"S3Bucket": "code", "S3Key": "a.zip"}) == a and s3.reads == 1  # read once per invoker
+        assert second._code(s3, {"S3Bucket": "code", "S3Key": "copy-of-a.zip"}) == a
+        assert (a / "index.js").read_text() == "exports.handler = async () => 1;\n"
+        assert a.parent == tmp_path / "run" / "lambda-code"
+        b = second._code(s3, {"S3Bucket": "code", "S3Key": "b.zip"})
+        assert b != a and (b / "index.js").read_text().endswith("2;\n")
+        assert first.compile_cache == second.compile_cache == tmp_path / "run" / "node-compile-cache"
+    finally:
+        first.close()
+        second.close()
+    assert (a / "index.js").exists()  # the run's, not a cloud's: it outlives the clouds
+    monkeypatch.delenv("STRATA_SHARED_CACHE")
+    alone = invoker.Invoker(lambda: "", code_dir=tmp_path / "alone")
+    try:
+        own = alone._code(s3, {"S3Bucket": "code", "S3Key": "a.zip"})
+        assert own.parent == tmp_path / "alone" / "lambda-code" and alone.compile_cache == tmp_path / "alone" / "node-compile-cache"
+    finally:
+        alone.close()
+    assert not own.exists()
+
+
+def test_an_environment_s_init_reads_the_code_another_environment_compiled(tmp_path: Path) -> None:
+    """Node's compile cache, as the runner enables it: the first environment writes V8's code for the handler's module
+    once it is loaded (before any signal ends it), the next one's Init accepts it; a changed module is compiled again."""
+    code, cache = tmp_path / "code", tmp_path / "cache"
+    code.mkdir()
+    (code / "index.js").write_text("exports.handler = async () => {};\n")
+    node = runtimes.node_for("nodejs22.x")
+
+    def init() -> str:
+        environment = subprocess.Popen([node, str(invoker.RUNNER), str(code), "index.handler", "arn:aws:lambda:us-east-1:123456789012:function:f",
+                                        "128", str(cache)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       env={"PATH": os.environ.get("PATH", ""), "NODE_DEBUG_NATIVE": "COMPILE_CACHE"})
+        assert environment.stdin is not None and environment.stdout is not None
+        environment.stdin.write(json.dumps({"event": {}, "requestId": "r", "deadline": int(time.time() * 1000) + 10_000}) + "\n")
+        environment.stdin.flush()
+        assert "strata-invocation-end" in environment.stdout.readline()  # Init and one invocation done
+        environment.terminate()  # then ended by a signal, as the invoker ends an environment
+        return environment.communicate(timeout=15)[1]
+
+    first = init()
+    assert "cache for " + str(code / "index.js") + " was accepted" not in first, first
+    assert list(cache.rglob("*")), "the first environment wrote nothing to the compile cache"
+    assert "cache for " + str(code / "index.js") + " was accepted" in init()
+    (code / "index.js").write_text("exports.handler = async () => 'changed';\n")
+    assert "was accepted" not in [line for line in init().splitlines() if str(code / "index.js") in line][-1]

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cfn.errors import ResourceFailure
+from ..shared_cache import shared_cache
 from ..workdir import die_with_parent
 from . import runtimes
 
@@ -62,6 +63,12 @@ class Invoker:
         self.endpoint = endpoint
         self.dataplane = dataplane
         self.code_dir = code_dir or Path(tempfile.mkdtemp(prefix="strata-local-cloud-code-"))
+        self.shared = shared_cache(self.code_dir)
+        self.unpacked: dict[tuple[str, str, str], Path] = {}
+        # Node's compile cache (https://nodejs.org/api/module.html#module-compile-cache) for the functions' modules:
+        # V8's code for a module, checked against the module's text and the V8 version before use, so an environment's
+        # Init parses a 1 MB bundle once per run, not once per environment (0.12 -> 0.075 s of CPU each).
+        self.compile_cache = (self.shared.root or self.code_dir) / "node-compile-cache"
         self.answers: dict[str, list[bytes]] = {}
         self.cond = threading.Condition()
         self.code_lock = threading.Lock()
@@ -105,22 +112,23 @@ class Invoker:
         shutil.rmtree(self.code_dir, ignore_errors=True)
 
     def _code(self, s3: Any, code: dict[str, str]) -> Path:
-        key = hashlib.sha256(f"{code['S3Bucket']}/{code['S3Key']}/{code.get('S3ObjectVersion', '')}".encode()).hexdigest()[:24]
-        target = self.code_dir / key
+        """The directory the function's zip is unpacked in (its LAMBDA_TASK_ROOT), named by the zip's digest: in the
+        run's shared cache (STRATA_SHARED_CACHE), where every local cloud of a test run finds the same code at the same
+        path, or in this invoker's own directory. Node's compile cache (below) is keyed by a module's path."""
+        source = (code["S3Bucket"], code["S3Key"], code.get("S3ObjectVersion", ""))
         with self.code_lock:  # custom resources of one function start side by side: unpack its code once
-            return self._unpack(s3, code, target)
+            if source not in self.unpacked:
+                args = {"Bucket": source[0], "Key": source[1], **({"VersionId": source[2]} if source[2] else {})}
+                blob = s3.get_object(**args)["Body"].read()
 
-    def _unpack(self, s3: Any, code: dict[str, str], target: Path) -> Path:
-        if not target.exists():
-            args = {"Bucket": code["S3Bucket"], "Key": code["S3Key"]}
-            if code.get("S3ObjectVersion"):
-                args["VersionId"] = code["S3ObjectVersion"]
-            blob = s3.get_object(**args)["Body"].read()
-            partial = Path(tempfile.mkdtemp(dir=self.code_dir))
-            with zipfile.ZipFile(io.BytesIO(blob)) as archive:
-                archive.extractall(partial)
-            partial.rename(target)
-        return target
+                def unpack(target: Path) -> None:
+                    with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+                        archive.extractall(target)
+
+                unpacked = self.shared.get_dir("lambda-code", hashlib.sha256(blob).hexdigest(), unpack)
+                assert unpacked is not None  # a cache with a directory: this invoker's own at least
+                self.unpacked[source] = unpacked
+            return self.unpacked[source]
 
     def invoke(self, p: Any, function: dict[str, Any], event: dict[str, Any], service_timeout: int) -> dict[str, Any]:
         props = function["props"]
@@ -154,7 +162,8 @@ class Invoker:
             self.dataplane.wait_ready()
             env.update(self.dataplane.node_env())
             preload = ["-r", str(self.dataplane.hook)]
-        argv = [node, *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128))]
+        argv = [node, *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128)),
+                str(self.compile_cache)]
         with self.cond:
             self.answers[token] = []
         started = time.monotonic()

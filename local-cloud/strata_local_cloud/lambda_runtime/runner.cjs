@@ -11,9 +11,16 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const END = '\u001estrata-invocation-end ';
-const [dir, handlerSpec, functionArn, memory] = process.argv.slice(2);
+const [dir, handlerSpec, functionArn, memory, compileCache] = process.argv.slice(2);
+// The local cloud's, not Lambda's: V8's code for the modules the Init phase loads, kept for the run's other
+// environments (Node checks each entry against the module's text and its own version, and compiles afresh on any
+// difference). Written once the handler's module is loaded: an environment usually ends by a signal, which skips the
+// write Node otherwise does at exit. https://nodejs.org/api/module.html#module-compile-cache
+const { enableCompileCache, flushCompileCache } = require('node:module'); // Node 22.1 and later
+if (compileCache && enableCompileCache) enableCompileCache(compileCache);
 const dot = handlerSpec.lastIndexOf('.');
 const handler = require(path.join(dir, handlerSpec.slice(0, dot)))[handlerSpec.slice(dot + 1)];
+if (compileCache && flushCompileCache) flushCompileCache();
 if (typeof handler !== 'function') {
   console.error(JSON.stringify({ level: 'ERROR', message: `handler ${handlerSpec} is not a function in ${dir}` }));
   process.exit(3);
