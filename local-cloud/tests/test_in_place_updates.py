@@ -348,6 +348,7 @@ def slow_free_code(moto_server) -> dict[str, str]:
 def updated(moto_server, slow_free_code) -> dict[str, Any]:
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
 
+    @functools.cache  # one client per service: the checks ask for one per resource, and each client costs a model's worth
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=moto_server)
 

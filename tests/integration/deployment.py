@@ -125,6 +125,7 @@ class Deployment:
         self.cloud = LocalCloud(log=REPO / ".strata" / f"local-cloud-{log_name}.log")
         self.env = self.cloud.env()
         self._sessions: dict[str, boto3.session.Session] = {}
+        self._clients: dict[str, dict[str, Any]] = {}
         self.client = self.clients("us-east-1")
         self.client("s3").create_bucket(Bucket="strata-local-artifacts")
         # what the region held before an environment was deployed on its account layer (set by the fixture that deploys)
@@ -137,9 +138,17 @@ class Deployment:
         return self._sessions[region]
 
     def clients(self, region: str) -> Callable[[str], Any]:
-        """boto3 clients for this local cloud in one region, by service name."""
+        """boto3 clients for this local cloud in one region, by service name: one per service, made on first use (the
+        tests only read through them, from one thread each, and each new client cost 10-20 ms of CPU)."""
         session = self.session(region)
-        return lambda service: session.client(service, endpoint_url=self.cloud.url)
+        made = self._clients.setdefault(region, {})
+
+        def client(service: str) -> Any:
+            if service not in made:
+                made[service] = session.client(service, endpoint_url=self.cloud.url)
+            return made[service]
+
+        return client
 
     def failures(self, args: tuple[str, ...]) -> list[str]:
         """What failed first, for a failed sam command: each stack's FAILED events in this region, oldest first (the

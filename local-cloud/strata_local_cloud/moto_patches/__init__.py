@@ -21,6 +21,7 @@ from . import (
     ec2,
     elbv2,
     guardduty,
+    kms,
     logs,
     names,
     organizations,
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 # Order matters only within a service; each install() runs once per process, before the server starts.
 PATCHES: list[Callable[[DataPlane], None]] = [
-    core.install, acm.install, awslambda.install, cloudtrail.install, config.install, ec2.install, elbv2.install, guardduty.install, logs.install, rds.install, s3.install,
+    core.install, acm.install, awslambda.install, cloudtrail.install, config.install, ec2.install, elbv2.install, guardduty.install, kms.install,
+    logs.install, rds.install, s3.install,
     organizations.install, securityhub.install, names.install, capacity.install, permissions.install,
 ]
 
