@@ -2,10 +2,11 @@
 every SAM_CLI_POLL_DELAY seconds. For a local cloud only: it refuses to run unless AWS_ENDPOINT_URL is one on loopback,
 or the command makes no AWS call at all (`sam build`, `sam validate --lint`: OFFLINE), which runs anywhere. In a test
 run each is forked from the run's zygote (zygote.py), its modules already imported. Each template text is parsed once
-per command (memo_yaml_parse), where the SAM CLI parses it a dozen times, and the SAM translator's bundled policy
-templates are checked against their schema once (memo_policy_template_check), where it checks them for every template.
-With STRATA_SHARED_CACHE set to a directory (the test run sets one of its own, removed when it ends), what a parse and
-a function's zip make is kept there for the run's other SAM commands (shared_cache.py): the same bytes, made once.
+per command (memo_yaml_parse), where the SAM CLI parses it a dozen times, each template's data is written out as YAML
+once (memo_yaml_dump), and the SAM translator's bundled policy templates are checked against their schema once
+(memo_policy_template_check), where it checks them for every template. With STRATA_SHARED_CACHE set to a directory
+(the test run sets one of its own, removed when it ends), what a parse, a dump and a function's zip make is kept there
+for the run's other SAM commands (shared_cache.py): the same bytes, made once.
 
 Why: `sam deploy` waits at SAM_CLI_POLL_DELAY ("configure how often SAM CLI checks the Stack state", `sam deploy
 --help`; the local cloud's environments set 0.5 s, see launch.SAM_POLL_DELAY), but `sam delete` waits for
@@ -92,6 +93,35 @@ def memo_yaml_parse(cache: SharedCache | None = None) -> None:
         return pickle.loads(parsed[yamlstr])  # pickled by this process, or by the run's own SAM commands
 
     _replace_in_samcli(original, yaml_parse, "yaml_parse")
+
+
+def memo_yaml_dump(cache: SharedCache | None = None) -> None:
+    """`sam package` and `sam deploy` write each nested template they upload with PyYAML's pure-Python emitter
+    (yamlhelper.yaml_dump, after pointing its code and template URLs at S3): a sixth of a forked SAM CLI's CPU, the same
+    templates in every deploy of a test run. The text is a function of the data alone (the emitter and its
+    representers are fixed in the pinned SAM CLI and PyYAML): here it is kept by a digest of the data's pickle, which
+    holds every key, value, type and shared reference the emitter reads, in order, and equal pickles make equal text.
+    Data that does not pickle is dumped as it was. With a shared cache the text is kept for the run's other commands."""
+    import yaml
+    from samcli import yamlhelper
+
+    original = yamlhelper.yaml_dump
+    shared = cache or SharedCache(None)
+    dumped: dict[str, str] = {}
+
+    @functools.wraps(original)
+    def yaml_dump(dict_to_dump: Any) -> Any:
+        try:
+            data = pickle.dumps(dict_to_dump, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - anything pickle refuses: no key, SAM's own dump
+            return original(dict_to_dump)
+        digest = hashlib.sha256(f"{yaml.__version__}\0".encode() + data).hexdigest()
+        if digest not in dumped:
+            entry = shared.get("yaml-dump", digest, lambda path: path.write_text(original(dict_to_dump), encoding="utf-8"))
+            dumped[digest] = entry.read_text(encoding="utf-8") if entry else original(dict_to_dump)
+        return dumped[digest]
+
+    _replace_in_samcli(original, yaml_dump, "yaml_dump")
 
 
 def memo_zips(cache: SharedCache) -> None:
@@ -191,6 +221,7 @@ def run(args: list[str]) -> int:
 
     cache = shared_cache()
     memo_yaml_parse(cache)
+    memo_yaml_dump(cache)
     memo_zips(cache)
     memo_policy_template_check()
 

@@ -186,6 +186,49 @@ assert (utils.make_zip, utils.make_zip_with_lambda_permissions) == before
     probe(code)
 
 
+DUMP = """
+import sys, threading, yaml
+from collections import OrderedDict
+from samcli import yamlhelper
+from samcli.lib.package import artifact_exporter  # imported yaml_dump by name
+from samtranslator.utils.py27hash_fix import Py27Dict, Py27UniStr
+real = yamlhelper.yaml_dump
+calls = []
+yamlhelper.yaml_dump = artifact_exporter.yaml_dump = lambda data: calls.append(1) or real(data)  # counts SAM's dumps
+from strata_local_cloud import sam, shared_cache
+sam.memo_yaml_dump(shared_cache.SharedCache(sys.argv[1] or None))
+shared = OrderedDict([("Ref", "X")])
+cases = [
+    OrderedDict([("Resources", OrderedDict([("T", OrderedDict([("Type", "AWS::SNS::Topic"), ("Properties", OrderedDict([
+        ("TopicName", "yes"), ("N", "012"), ("Multi", "a\\nb"), ("Sub", OrderedDict([("Fn::Sub", "${AWS::StackName}")]))]))]))]))]),
+    {"a": shared, "b": shared, "c": [shared, 1, 1.5, True, None]},  # one object twice: the same text either way
+    {"a": OrderedDict([("Ref", "X")]), "b": OrderedDict([("Ref", "X")]), "c": [OrderedDict([("Ref", "X")]), 1, 1.5, True, None]},
+    Py27Dict({"k": Py27UniStr("v")}),
+    {"k": "v"},
+    {"k": "v", "order": "matters"}, {"order": "matters", "k": "v"},  # a dict's keys are sorted, an OrderedDict's are not
+    OrderedDict([("k", "v"), ("order", "matters")]), OrderedDict([("order", "matters"), ("k", "v")]),
+    {"lock": threading.Lock()},  # does not pickle: dumped as SAM does (and fails as it does)
+]
+for case in cases[:-1]:
+    calls.clear()
+    first = artifact_exporter.yaml_dump(case)
+    assert first == real(case), case
+    assert artifact_exporter.yaml_dump(case) == first
+    assert len(calls) == int(sys.argv[2]), (case, calls)
+fails_every_time(lambda: artifact_exporter.yaml_dump(cases[-1]), yaml.representer.RepresenterError)
+"""
+
+
+def test_a_template_s_data_is_written_out_once_as_the_sam_cli_writes_it(tmp_path: Any) -> None:
+    """Within a command, and through the shared cache across commands: the text is the SAM CLI's own for every kind of
+    data it writes (OrderedDicts, its Py27 types, shared references, key order); data that does not pickle is dumped
+    by the SAM CLI itself each time."""
+    probe(DUMP, "", "1")  # one command, no shared cache: each data dumped once
+    probe(DUMP, str(tmp_path), "1")  # the first command with a cache dumps each once and keeps it
+    probe(DUMP, str(tmp_path), "0")  # the next one dumps nothing
+    assert not [p for p in (tmp_path / "yaml-dump").iterdir() if p.name.startswith(".")]
+
+
 def test_the_policy_templates_are_checked_once_while_they_pass_and_every_time_they_fail() -> None:
     code = """
 import copy, jsonschema
