@@ -1,5 +1,5 @@
-// Bundles one Lambda function for the nodejs22.x runtime on arm64: one minified CommonJS file with an
-// external source map, only the modules (and AWS SDK clients) the entry point imports. The metafile
+// Bundles one Lambda function for the nodejs22.x runtime on arm64: one minified CommonJS file with a
+// linked source map, only the modules (and AWS SDK clients) the entry point imports. The metafile
 // feeds the bundle-size benchmark. Usage (from a package): node ../../tools/build-lambda.mjs src/index.ts
 //
 // A package may also have src/lazy.ts: modules the handler needs only on some paths. It is bundled on its
@@ -15,7 +15,10 @@ const common = {
   target: 'node22',
   format: 'cjs',
   minify: true,
-  sourcemap: 'external',
+  // linked: the bundle ends with `//# sourceMappingURL=index.js.map`, by which Node finds the map when the function
+  // runs with --enable-source-maps (NODE_OPTIONS in the templates), so a stack trace in its log names src/*.ts lines.
+  // ('external' wrote the same map without that line, and Node never read it.)
+  sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'none',
   // Prefer the SDK's ES module builds: they tree-shake to what the function uses.
