@@ -246,17 +246,24 @@ def test_a_forked_script_reads_the_service_models_the_zygote_parsed(zygote: Zygo
     assert done.returncode == 0 and done.stdout.strip() == "[true, true]", done.stderr[-2000:]
 
 
-def test_the_zygote_runs_no_thread_and_makes_no_session_before_it_forks() -> None:
+def test_the_zygote_runs_no_thread_and_makes_no_session_before_it_forks(zygote: Zygote, tmp_path: Path) -> None:
     """Nothing that is a cloud's own may exist in the zygote: a thread (a fork would copy its locks, held), or a
     botocore session, which reads the configuration file and credentials of the environment it is made in. The loader
-    it hands the clouds holds the parsed models, and a cloud's session (made after the fork) uses it."""
-    probe = ("import threading; from strata_local_cloud import zygote; zygote.preload(); from strata_local_cloud.cfn import context; "
-             "made = context.shared_session.cache_info().currsize; loader = context.preloaded_loader; "
-             "cached = loader.load_service_model('ec2', 'service-2') is loader.load_service_model('ec2', 'service-2'); "
-             "session = context.shared_session(); "
-             "print(threading.active_count(), made, cached, session._session.get_component('data_loader') is loader)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True).stdout.split()
-    assert out == ["1", "0", "True", "True"]
+    it hands the clouds holds the parsed models, and a cloud's session (made after the fork) uses it. Seen from a
+    process it forks: the zygote's threads (/proc), and the zygote's state as the fork copied it."""
+    (tmp_path / "probe.py").write_text(
+        "import json, re, sys\n"
+        "from pathlib import Path\n"
+        "from strata_local_cloud.cfn import context\n"
+        "threads = int(re.search(r'^Threads:\\s+(\\d+)$', Path(f'/proc/{sys.argv[1]}/status').read_text(), re.M).group(1))\n"
+        "made = context.shared_session.cache_info().currsize\n"
+        "loader = context.preloaded_loader\n"
+        "cached = loader.load_service_model('ec2', 'service-2') is loader.load_service_model('ec2', 'service-2')\n"
+        "session = context.shared_session()\n"
+        "print(json.dumps([threads, made, cached, session._session.get_component('data_loader') is loader]))\n")
+    done = subprocess.run([sys.executable, "-m", "strata_local_cloud.script", "probe.py", str(zygote.proc.pid)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=env(zygote, tmp_path))
+    assert done.returncode == 0 and done.stdout.strip() == "[1, 0, true, true]", done.stderr[-2000:]
 
 
 def test_a_zygote_that_ends_stops_its_clouds(zygote: Zygote, tmp_path: Path) -> None:
@@ -297,7 +304,9 @@ def test_a_cloud_started_while_the_zygote_preloads_waits_for_its_fork(tmp_path: 
     started on its own (the jest suites start theirs a second or two after the test command starts the zygote)."""
     socket = tmp_path / "zygote" / "socket"
     socket.parent.mkdir()
-    zygote = start_zygote(socket, "time.sleep(2); original()", tmp_path / "zygote.log")
+    # a preload that only takes its time: the cloud forked after it imports what it needs itself, which costs a
+    # cloud's start where a real preload would cost more (and is what the module's zygote does)
+    zygote = start_zygote(socket, "time.sleep(2)", tmp_path / "zygote.log")
     try:
         base = {k: v for k, v in os.environ.items() if k != "STRATA_LOCAL_CLOUD_ZYGOTE"}
         cloud = LocalCloud(log=tmp_path / "cloud.log", env={**base, "STRATA_LOCAL_CLOUD_ZYGOTE": str(socket), "TMPDIR": str(tmp_path)})
