@@ -117,7 +117,14 @@ def _warm_up_and_settle(url: str) -> None:
 def _warm_up(url: str) -> None:
     import moto.core.utils
 
+    from strata_local_cloud.cfn import context
     from strata_local_cloud.cfn.context import ACCOUNT, client_for, shared_session
+
+    if context.preloaded_loader is not None:
+        # Forked from a test run's zygote: the models, schemas and modules are loaded already, and each client is made
+        # by the first request that needs it. The run's forty-odd clouds mostly deploy small templates that use a few
+        # services; the nineteen clients made here would cost each of them 0.05 s of CPU, on cores the run keeps busy.
+        return
 
     botocore_session = shared_session()._session  # the providers' clients are made from this one session
     for service in WARM:

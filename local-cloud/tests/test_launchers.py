@@ -62,3 +62,17 @@ def test_the_collector_off_during_the_start_is_on_again_once_the_cloud_has_warme
             "print(gc.isenabled(), gc.get_freeze_count() > 0)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout.split()
     assert out == ["True", "True"]
+
+
+@pytest.mark.parametrize(("preloaded", "clients"), [("None", "19"), ("object()", "0")], ids=["started-on-its-own", "forked"])
+def test_a_cloud_on_its_own_makes_its_clients_while_it_warms_up_and_a_forked_one_on_first_use(preloaded: str, clients: str) -> None:
+    """A cloud started on its own (npm start's) makes the clients a deploy needs first while the SAM CLI packages; one
+    forked from a test run's zygote, its models already loaded, leaves each to the first request that needs it."""
+    import sys
+
+    code = ("from strata_local_cloud import __main__ as m\nfrom strata_local_cloud.cfn import context\n"
+            f"context.preloaded_loader = {preloaded}\nmade = []\n"
+            "context.client_for = lambda service, *args: made.append(service)\n"
+            "m._warm_up('http://127.0.0.1:1')\nprint(len(made), sorted(made) == sorted(m.WARM) or made == [])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert out == [clients, "True"]
