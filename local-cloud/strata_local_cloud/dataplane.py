@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .shared_cache import shared_cache
-from .workdir import die_with_parent
+from .workdir import dying_with_parent
 
 LOG = logging.getLogger("strata.dataplane")
 HOOK = Path(__file__).parent / "lambda_runtime" / "dataplane_hook.cjs"
@@ -121,12 +121,12 @@ class MariaDb:
         limit = plane.start_timeout
         plane.initial_data(data, name)
         require = str(params.get("require_secure_transport", "0")).upper() in ("1", "ON", "TRUE")
-        self.proc = subprocess.Popen([mariadbd, "--no-defaults", f"--datadir={data}", "--user=root", f"--port={self.port}",
-                                      "--bind-address=127.0.0.1", f"--socket={sock}", f"--pid-file={self.dir / 'pid'}",
-                                      f"--log-error={self.dir / 'error.log'}", "--skip-name-resolve", f"--ssl-ca={plane.pki.ca_file}",
-                                      f"--ssl-cert={cert}", f"--ssl-key={key}", f"--require-secure-transport={'ON' if require else 'OFF'}",
-                                      f"--tls-version={params.get('tls_version', 'TLSv1.2,TLSv1.3')}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        argv, preexec = dying_with_parent([
+            mariadbd, "--no-defaults", f"--datadir={data}", "--user=root", f"--port={self.port}", "--bind-address=127.0.0.1",
+            f"--socket={sock}", f"--pid-file={self.dir / 'pid'}", f"--log-error={self.dir / 'error.log'}", "--skip-name-resolve",
+            f"--ssl-ca={plane.pki.ca_file}", f"--ssl-cert={cert}", f"--ssl-key={key}",
+            f"--require-secure-transport={'ON' if require else 'OFF'}", f"--tls-version={params.get('tls_version', 'TLSv1.2,TLSv1.3')}"])
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=preexec)
         deadline = time.monotonic() + limit
         while True:
             try:

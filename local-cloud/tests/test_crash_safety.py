@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -115,3 +117,33 @@ def test_a_dead_local_clouds_directory_is_still_reaped(tmp_path):  # the twin: t
     dead._lock.close()  # its process ended: the kernel dropped the lock
     dead._lock = None
     assert reap_stale(tmp_path) == [dead.path] and not dead.path.exists()
+
+
+@pytest.mark.parametrize("through", ["setpriv", "preexec_fn"])
+def test_a_process_started_to_die_with_its_parent_is_killed_when_the_thread_that_started_it_ends(
+        monkeypatch: pytest.MonkeyPatch, through: str) -> None:
+    """What a cloud starts (a function's environment, a MariaDB) ends with the thread that started it, so a cloud
+    killed by any signal leaves nothing running: through setpriv (no Python runs in the child; subprocess uses vfork),
+    or a preexec_fn where setpriv is missing."""
+    if through == "setpriv" and not workdir.SETPRIV:
+        pytest.skip("no setpriv on this machine (util-linux)")
+    if through == "preexec_fn":
+        monkeypatch.setattr(workdir, "SETPRIV", None)
+    argv, preexec = workdir.dying_with_parent([sys.executable, "-c", "import time; time.sleep(60)"])
+    assert (preexec is None) == (through == "setpriv") and argv[-1] == "import time; time.sleep(60)"
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start_and_end_once_it_runs() -> None:
+        # The cloud's starting threads outlive what they start (setpriv sets the signal, then execs the command: a
+        # thread that ended before that would leave it to the process's end)
+        started.append(subprocess.Popen(argv, preexec_fn=preexec))
+        assert until(lambda: Path(f"/proc/{started[0].pid}/cmdline").read_bytes().startswith(sys.executable.encode() + b"\0"), 10)
+
+    thread = threading.Thread(target=start_and_end_once_it_runs)
+    thread.start()
+    thread.join()
+    [process] = started
+    try:
+        assert process.wait(timeout=15) == -signal.SIGKILL
+    finally:
+        process.kill()

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..cfn.errors import ResourceFailure
 from ..shared_cache import shared_cache
-from ..workdir import die_with_parent
+from ..workdir import dying_with_parent
 from . import runtimes
 
 LOG = logging.getLogger("strata.lambda")
@@ -224,7 +224,7 @@ class Invoker:
         # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html)
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
         # Started from the invoker's one long-lived thread: an environment outlives the engine thread of the invocation
-        # that started it, and Linux kills it when the thread that started it ends (workdir.die_with_parent).
+        # that started it, and Linux kills it when the thread that started it ends (workdir.dying_with_parent).
         made = self.spawner.submit(_Environment, arn, key, argv, {**env, "AWS_LAMBDA_LOG_STREAM_NAME": stream}, code, self.cond,
                                    stream).result()
         with self.envs_lock:
@@ -296,8 +296,9 @@ class _Environment:
         self.ended: dict[str, Any] | None = None
         self.dead = False
         self.output: list[bytes] = []
+        argv, preexec = dying_with_parent(argv)
         self.proc = subprocess.Popen(argv, cwd=code, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     preexec_fn=die_with_parent)
+                                     preexec_fn=preexec)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
