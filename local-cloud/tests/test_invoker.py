@@ -171,3 +171,16 @@ def test_an_environment_s_init_reads_the_code_another_environment_compiled(tmp_p
     assert "cache for " + str(code / "index.js") + " was accepted" in init()
     (code / "index.js").write_text("exports.handler = async () => 'changed';\n")
     assert "was accepted" not in [line for line in init().splitlines() if str(code / "index.js") in line][-1]
+
+
+def test_an_environment_s_command_line_names_its_cloud_s_directory_wherever_its_code_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code is in the run's shared cache; a killed cloud's environments are still found by its directory."""
+    monkeypatch.setenv("STRATA_SHARED_CACHE", str(tmp_path / "run"))
+    runs = invoker.Invoker(lambda: "", code_dir=tmp_path / "cloud" / "code")
+    try:
+        code = runs._code(_S3({"a.zip": _zip("exports.handler = async () => 1;\n")}), {"S3Bucket": "b", "S3Key": "a.zip"})
+        argv = runs.argv("node", [], code, "index.handler", "arn:aws:lambda:us-east-1:123456789012:function:f", 128)
+        assert str(tmp_path / "run") in argv[argv.index(str(invoker.RUNNER)) + 1]
+        assert any(arg.startswith(str(tmp_path / "cloud")) for arg in argv)
+    finally:
+        runs.close()

@@ -162,8 +162,7 @@ class Invoker:
             self.dataplane.wait_ready()
             env.update(self.dataplane.node_env())
             preload = ["-r", str(self.dataplane.hook)]
-        argv = [node, *preload, str(RUNNER), str(code), props["Handler"], function["arn"], str(props.get("MemorySize", 128)),
-                str(self.compile_cache)]
+        argv = self.argv(node, preload, code, props["Handler"], function["arn"], props.get("MemorySize", 128))
         with self.cond:
             self.answers[token] = []
         started = time.monotonic()
@@ -203,6 +202,12 @@ class Invoker:
         if len(bodies) > 1:
             LOG.warning("custom resource %s answered %d times; CloudFormation uses the first", event["LogicalResourceId"], len(bodies))
         return json.loads(bodies[0])
+
+    def argv(self, node: str, preload: list[str], code: Path, handler: str, arn: str, memory: Any) -> list[str]:
+        """An environment's command line. Its last argument is this invoker's own directory, in the local cloud's: the
+        code may live in the run's shared cache, and a later start finds what a killed cloud left running by the
+        cloud's directory in a command line (workdir.reap_stale)."""
+        return [node, *preload, str(RUNNER), str(code), handler, arn, str(memory), str(self.compile_cache), str(self.code_dir)]
 
     # ------------------------------------------------------------ execution environments
     def _acquire(self, arn: str, argv: list[str], env: dict[str, str], code: Path) -> _Environment:
