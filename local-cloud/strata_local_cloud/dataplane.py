@@ -210,7 +210,8 @@ class DataPlane:
     def __init__(self, directory: Path | None = None) -> None:
         self.dir = directory or Path(tempfile.mkdtemp(prefix="strata-local-cloud-dataplane-"))
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.pki = Pki(self.dir)
+        self._pki: Pki | None = None
+        self._pki_lock = threading.Lock()
         self.routes_file = self.dir / "routes.json"
         self.routes: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -229,6 +230,16 @@ class DataPlane:
         self.start_timeout = float(os.environ.get("STRATA_LOCAL_CLOUD_MARIADB_TIMEOUT", "60"))
         self.hook = HOOK
         self._write_routes()
+
+    @property
+    def pki(self) -> Pki:
+        """The local CA, made when first needed (a database, a listener's or ACM's certificate, a function's
+        environment, which is told where the CA is): its RSA key costs 35 ms of CPU, and most of a test run's clouds
+        need none."""
+        with self._pki_lock:
+            if self._pki is None:
+                self._pki = Pki(self.dir)
+            return self._pki
 
     def initial_data(self, data: Path, name: str) -> None:
         """A new instance's data directory, as mariadb-install-db makes it (the system tables, root on the socket

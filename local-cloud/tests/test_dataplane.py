@@ -176,3 +176,17 @@ def test_an_install_that_makes_no_system_tables_is_reported_not_started(tmp_path
         assert not plane.databases
     finally:
         plane.close()
+
+
+def test_the_local_ca_is_made_when_first_needed_and_is_the_one_every_user_then_gets(tmp_path: Path) -> None:
+    plane = DataPlane(tmp_path / "plane")
+    try:
+        assert not (tmp_path / "plane" / "ca.pem").exists()  # a cloud that deploys no database, listener or function
+        ca_file = plane.node_env()["STRATA_LOCAL_CLOUD_CA"]
+        assert Path(ca_file).read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+        assert plane.pki is plane.pki and str(plane.pki.ca_file) == ca_file
+        cert_file, _ = plane.pki.issue([SHORT], "rds-db")
+        issued = x509.load_pem_x509_certificates(cert_file.read_bytes())[0]
+        assert issued.issuer == x509.load_pem_x509_certificate(Path(ca_file).read_bytes()).subject
+    finally:
+        plane.close()
