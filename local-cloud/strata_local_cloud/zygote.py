@@ -113,6 +113,12 @@ def run_in_zygote(args: list[str], kind: str = "local-cloud") -> int | None:
 
 # -- the zygote -------------------------------------------------------------------------------------------------------
 
+# The services whose models the clouds read besides those a deploy calls first (the warm-up's, __main__.WARM): what
+# the engine's providers and the account layer's resources call (a test checks that every service a provider makes a
+# client of is in one or the other). Each model is parsed once here instead of in every cloud that needs it.
+MORE_MODELS = ("securityhub", "guardduty", "accessanalyzer", "s3control", "organizations")
+
+
 def preload() -> None:
     """Everything a local cloud imports and parses before its first deploy that is the same for every cloud: modules,
     and the service models (pure data) in moto's loader and in the providers' session's. No client, credentials,
@@ -143,7 +149,7 @@ def preload() -> None:
     for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
         with contextlib.suppress(Exception):
             loader.load_data_with_path(name)  # what load_data and the endpoint resolver read
-    for service in __main__.WARM:
+    for service in (*__main__.WARM, *MORE_MODELS):
         with contextlib.suppress(Exception):  # what is missing here is loaded by the cloud that needs it
             model = moto.core.utils.get_service_model(service)
             moto.backends.get_backend(service)  # type: ignore[call-overload]

@@ -5,6 +5,7 @@ on its own, saying why."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -346,3 +347,13 @@ def test_a_zygote_stopped_during_its_preload_removes_its_socket(tmp_path: Path) 
     zygote.terminate()
     assert zygote.wait(timeout=15) == 128 + signal.SIGTERM
     assert not socket.exists()
+
+
+def test_the_zygote_parses_the_model_of_every_service_a_provider_calls() -> None:
+    """A provider's `p.client("<service>")` in the package's source: its model is among those the zygote parses."""
+    from strata_local_cloud import __main__
+    from strata_local_cloud import zygote as zygote_module
+
+    source = Path(zygote_module.__file__).parent
+    called = {m for path in source.rglob("*.py") for m in re.findall(r'client\("([a-z0-9-]+)"', path.read_text())}
+    assert called and called <= {*__main__.WARM, *zygote_module.MORE_MODELS}, sorted(called - {*__main__.WARM, *zygote_module.MORE_MODELS})
