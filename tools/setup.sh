@@ -115,6 +115,12 @@ wait "$node_job" || { status=$?; say "node: unpacking the functions' Node.js fai
 # a relative link: the virtualenv is rebuilt whenever its pins change, and the runtime stays
 [ "$(readlink .venv/runtimes 2>/dev/null || true)" = ../.strata/runtimes ] || ln -sfn ../.strata/runtimes .venv/runtimes
 
+# The project's own Python (the local cloud, installed editable; the tools; the tests' helpers) compiled to bytecode,
+# as uv compiled the virtualenvs' packages: where PYTHONDONTWRITEBYTECODE is set (as on this CI) nothing writes it,
+# and each process that imports them compiled them again. compileall rewrites only what changed since.
+python_sources=(local-cloud/strata_local_cloud tools tests/strata_testing.py tests/integration/deployment.py)
+.venv/bin/python -m compileall -q "${python_sources[@]}" >/dev/null || { say "python: compiling the project's sources failed"; exit 1; }
+
 # cfn-guard, the CloudFormation Guard CLI (the account layer's Guard hook rules are tested with it, and the local
 # cloud runs it for that hook). No package of its own carries the current release; AWS's
 # @cdklabs/cdk-validator-cfnguard ships its Linux builds on npm, so set-up unpacks the one for this machine from
