@@ -19,44 +19,40 @@ class SharedCache:
     def __init__(self, root: str | os.PathLike[str] | None) -> None:
         self.root = Path(root) if root else None
 
-    def _partial(self, entry: Path) -> Path:
-        return entry.with_name(f".{entry.name}.{os.getpid()}.partial")
-
     def get(self, kind: str, key: str, make: Callable[[Path], object]) -> Path | None:
         """The file `kind/key`, made by `make(path)` (which writes the file at path) when no process made it yet;
         None without a directory (nothing is kept)."""
-        if self.root is None:
-            return None
-        entry = self.root / kind / key
-        if not entry.exists():
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._partial(entry)
-            try:
-                make(partial)
-                os.replace(partial, entry)  # atomic: another process reads the whole entry or none
-            finally:
-                partial.unlink(missing_ok=True)
-        return entry
+        # os.replace is atomic: another process reads the whole entry or none
+        return self._entry(kind, key, make, os.replace, lambda partial: partial.unlink(missing_ok=True))
 
     def get_dir(self, kind: str, key: str, make: Callable[[Path], object]) -> Path | None:
         """The directory `kind/key`, made by `make(path)` (which creates the directory at path) when no process made it
         yet; None without a directory. Two processes that make it at once each make their own: the first rename wins,
         the other's is removed (renaming a directory onto a non-empty one fails, rename(2) ENOTEMPTY)."""
+
+        def place(partial: Path, entry: Path) -> None:
+            try:
+                os.rename(partial, entry)
+            except OSError:
+                if not entry.is_dir():
+                    raise
+
+        return self._entry(kind, key, make, place, lambda partial: shutil.rmtree(partial, ignore_errors=True))
+
+    def _entry(self, kind: str, key: str, make: Callable[[Path], object], place: Callable[[Path, Path], None],
+               discard: Callable[[Path], None]) -> Path | None:
+        """The entry made under a name of this process's, then placed under its own; what is left of it discarded."""
         if self.root is None:
             return None
         entry = self.root / kind / key
         if not entry.exists():
             entry.parent.mkdir(parents=True, exist_ok=True)
-            partial = self._partial(entry)
+            partial = entry.with_name(f".{entry.name}.{os.getpid()}.partial")
             try:
                 make(partial)
-                try:
-                    os.rename(partial, entry)
-                except OSError:
-                    if not entry.is_dir():
-                        raise
+                place(partial, entry)
             finally:
-                shutil.rmtree(partial, ignore_errors=True)
+                discard(partial)
         return entry
 
 
