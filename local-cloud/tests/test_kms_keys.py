@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
-from strata_local_cloud.moto_patches import kms
 
 
 @pytest.fixture()
-def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The RSA keys made, by size, with the patch installed in this process (and taken out after the test)."""
+def made(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The RSA keys made, by size, with the patch installed in this process (and taken out after the test), moto mocking
+    AWS meanwhile. moto and the patches are imported here, not while collecting: each worker would import them."""
+    from moto import mock_aws
     from moto.kms import models, utils
+
+    from strata_local_cloud.moto_patches import kms
 
     monkeypatch.setattr(models, "generate_private_key", models.generate_private_key)
     sizes: list[int] = []
@@ -26,10 +28,10 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(utils.rsa, "generate_private_key", counted)
     kms.install(None)  # type: ignore[arg-type] - KMS's patch reads nothing of the data plane
-    return sizes
+    with mock_aws():
+        yield sizes
 
 
-@mock_aws
 def test_a_symmetric_key_encrypts_and_decrypts_and_no_rsa_key_is_made_for_it(made: list[int]) -> None:
     client = boto3.client("kms", region_name="us-east-1")
     key = client.create_key(KeySpec="SYMMETRIC_DEFAULT", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
@@ -40,7 +42,6 @@ def test_a_symmetric_key_encrypts_and_decrypts_and_no_rsa_key_is_made_for_it(mad
     assert made == []
 
 
-@mock_aws
 @pytest.mark.parametrize(("spec", "size"), [("RSA_2048", 2048), ("RSA_4096", 4096)])
 def test_an_rsa_key_is_made_once_on_first_use_and_signs_and_verifies_with_its_public_key(made: list[int], spec: str, size: int) -> None:
     from cryptography.hazmat.primitives import hashes, serialization
@@ -58,7 +59,6 @@ def test_an_rsa_key_is_made_once_on_first_use_and_signs_and_verifies_with_its_pu
     assert client.get_public_key(KeyId=key_id)["PublicKey"] == public["PublicKey"] and made == [size]  # made once
 
 
-@mock_aws
 def test_an_ecc_key_is_made_as_moto_makes_it(made: list[int]) -> None:
     client = boto3.client("kms", region_name="us-east-1")
     key_id = client.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]

@@ -56,9 +56,19 @@ def _types() -> list[str]:
     return sorted(found)
 
 
-@pytest.mark.parametrize("resource_type", _types())
-def test_every_type_in_the_templates_has_a_provider(resource_type):
-    assert provider_for(resource_type) is not None
+def test_every_type_in_the_templates_has_a_provider():
+    # one test, not one per type: the types come from transforming every template, which each worker would do while
+    # collecting (0.5 s of CPU each)
+    types = _types()
+    assert len(types) > 40, types
+
+    def missing(resource_type: str) -> bool:
+        try:
+            return provider_for(resource_type) is None
+        except Unsupported:
+            return True
+
+    assert [t for t in types if missing(t)] == []
 
 
 def test_an_unknown_type_is_refused_loudly():

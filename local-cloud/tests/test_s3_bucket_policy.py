@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import pytest
 
-from strata_local_cloud.moto_patches.s3 import bucket_permission
+
+def bucket_permission(*args: Any) -> Any:
+    """moto_patches.s3's, imported when a test calls it: importing the patches imports moto's EC2 and RDS models, which
+    each of a test run's workers would otherwise do while collecting."""
+    from strata_local_cloud.moto_patches.s3 import bucket_permission
+
+    return bucket_permission(*args)
+
 
 ARN = "arn:aws:s3:::logs"
 TLS_ONLY = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ARN, f"{ARN}/*"],
