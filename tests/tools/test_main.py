@@ -6,6 +6,7 @@ again, and only they."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,6 +23,11 @@ pytestmark = pytest.mark.integration
 SHARED = ("node_modules", ".venv", ".venv-checkov", ".strata/uv")
 
 
+def _copy_if_still_there(source: str, target: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        shutil.copy2(source, target)
+
+
 def copy_checkout(dest: Path) -> Path:
     """The checkout's tracked files as they are in the working tree, its built bundles and turbo's cache."""
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
@@ -33,7 +39,9 @@ def copy_checkout(dest: Path) -> Path:
     for dist in REPO.glob("packages/*/dist"):
         shutil.copytree(dist, dest / dist.relative_to(REPO))
     if (REPO / ".turbo").is_dir():
-        shutil.copytree(REPO / ".turbo", dest / ".turbo")
+        # turbo's cache, which the test command's jest phase writes meanwhile: an entry is written to a .tmp file and
+        # renamed, so a file listed a moment before may be gone (or renamed) when it is copied
+        shutil.copytree(REPO / ".turbo", dest / ".turbo", ignore=shutil.ignore_patterns("*.tmp"), copy_function=_copy_if_still_there)
     for name in SHARED:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         (dest / name).symlink_to(REPO / name)
