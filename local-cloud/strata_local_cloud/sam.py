@@ -87,9 +87,7 @@ def memo_yaml_parse(cache: SharedCache | None = None) -> None:
         if not isinstance(yamlstr, str):
             return original(yamlstr)
         if yamlstr not in parsed:
-            digest = hashlib.sha256(yamlstr.encode()).hexdigest()
-            entry = shared.get("yaml", digest, lambda path: path.write_bytes(pickled(yamlstr)))
-            parsed[yamlstr] = entry.read_bytes() if entry else pickled(yamlstr)
+            parsed[yamlstr] = shared.get_bytes("yaml", hashlib.sha256(yamlstr.encode()).hexdigest(), lambda: pickled(yamlstr))
         return pickle.loads(parsed[yamlstr])  # pickled by this process, or by the run's own SAM commands
 
     _replace_in_samcli(original, yaml_parse, "yaml_parse")
@@ -117,8 +115,7 @@ def memo_yaml_dump(cache: SharedCache | None = None) -> None:
             return original(dict_to_dump)
         digest = hashlib.sha256(f"{yaml.__version__}\0".encode() + data).hexdigest()
         if digest not in dumped:
-            entry = shared.get("yaml-dump", digest, lambda path: path.write_text(original(dict_to_dump), encoding="utf-8"))
-            dumped[digest] = entry.read_text(encoding="utf-8") if entry else original(dict_to_dump)
+            dumped[digest] = shared.get_bytes("yaml-dump", digest, lambda: original(dict_to_dump).encode()).decode()
         return dumped[digest]
 
     _replace_in_samcli(original, yaml_dump, "yaml_dump")

@@ -25,6 +25,11 @@ class SharedCache:
         # os.replace is atomic: another process reads the whole entry or none
         return self._entry(kind, key, make, os.replace, lambda partial: partial.unlink(missing_ok=True))
 
+    def get_bytes(self, kind: str, key: str, make: Callable[[], bytes]) -> bytes:
+        """The bytes kept as `kind/key`, made by `make()` when no process made them yet; without a directory, make()'s."""
+        entry = self.get(kind, key, lambda path: path.write_bytes(make()))
+        return entry.read_bytes() if entry else make()
+
     def get_dir(self, kind: str, key: str, make: Callable[[Path], object]) -> Path | None:
         """The directory `kind/key`, made by `make(path)` (which creates the directory at path) when no process made it
         yet; None without a directory. Two processes that make it at once each make their own: the first rename wins,

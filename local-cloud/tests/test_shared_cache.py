@@ -78,3 +78,14 @@ def test_without_a_directory_nothing_is_kept_and_the_run_s_directory_wins_over_t
     assert shared_cache().root is None
     monkeypatch.setenv("STRATA_SHARED_CACHE", str(tmp_path / "run"))
     assert shared_cache(tmp_path / "own").root == tmp_path / "run"
+
+
+def test_bytes_are_made_once_with_a_directory_and_each_time_without(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b"made"
+
+    assert [SharedCache(tmp_path).get_bytes("kind", "key", make) for _ in range(2)] == [b"made", b"made"] and len(made) == 1
+    assert [SharedCache(None).get_bytes("kind", "key", make) for _ in range(2)] == [b"made", b"made"] and len(made) == 3

@@ -11,7 +11,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const END = '\u001estrata-invocation-end ';
-// then the local cloud's own directory, which only names the environment's owner (workdir.reap_stale)
+// (the last argument, the local cloud's own directory, is read by no one here: it names the environment's owner in its
+// command line, for workdir.reap_stale)
 const [dir, handlerSpec, functionArn, memory, compileCache] = process.argv.slice(2);
 // The local cloud's, not Lambda's: V8's code for the modules the Init phase loads, kept for the run's other
 // environments (Node checks each entry against the module's text and its own version, and compiles afresh on any

@@ -24,10 +24,6 @@ class DeferredKey:
         self._made: Any = None
         self._lock = threading.Lock()
 
-    @property
-    def made(self) -> bool:
-        return self._make is None
-
     def key(self) -> Any:
         with self._lock:
             if self._make is not None:
